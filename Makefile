@@ -1,0 +1,51 @@
+# kubelite developer entry points. The README's two commands are `make demo`
+# and `make test`; everything else here is what they call.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-fast chaos compat proto proto-check lint bench-store tools clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# Real etcd 3.4 (etcdctl for compat tests, etcd for the benchmark's reference
+# cluster) from Debian, installed only when missing.
+tools:
+	@command -v etcdctl >/dev/null && command -v etcd >/dev/null || { \
+	  echo "installing etcd-client and etcd-server (Debian)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-client etcd-server >/dev/null; }
+
+demo: $(STAMP)
+	$(PY) -m etcdlite.demo
+
+test: $(STAMP) tools
+	$(PY) -m pytest -q tests
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q tests -m "not chaos and not compat"
+
+chaos: $(STAMP)
+	$(PY) -m pytest -q tests -m chaos
+
+compat: $(STAMP) tools
+	$(PY) -m pytest -q tests -m compat
+
+proto: $(STAMP)
+	$(PY) scripts/genproto.py
+
+proto-check: $(STAMP)
+	$(PY) scripts/genproto.py --check
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench-store: $(STAMP) tools
+	$(PY) bench/store.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
