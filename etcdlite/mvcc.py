@@ -29,7 +29,7 @@ from etcdlite.errors import (
     LeaseExists,
     LeaseNotFound,
 )
-from etcdlite.keyrange import ALL_KEYS, bounds
+from etcdlite.keyrange import bounds, in_range
 from kubelite.gen.etcdlite.v1 import command_pb2
 from kubelite.gen.etcdserverpb import rpc_pb2
 from kubelite.gen.mvccpb import kv_pb2
@@ -101,7 +101,7 @@ class _WriteTxn:
     def live_keys(self, key: bytes, range_end: bytes) -> list[bytes]:
         keys = set(self.store._live_keys(key, range_end, self.store.revision))
         for changed, kv in self.changes.items():
-            if _selected(changed, key, range_end):
+            if in_range(changed, key, range_end):
                 if kv.version:
                     keys.add(changed)
                 else:
@@ -131,14 +131,6 @@ class _WriteTxn:
         return prev
 
 
-def _selected(candidate: bytes, key: bytes, range_end: bytes) -> bool:
-    if not range_end:
-        return candidate == key
-    if range_end == ALL_KEYS:
-        return candidate >= key
-    return key <= candidate < range_end
-
-
 class MvccStore:
     """Multi-version key-value state. `apply` is the only way to change it."""
 
@@ -165,11 +157,18 @@ class MvccStore:
 
     # -------------------------------------------------------------------- apply
     def apply(self, command: command_pb2.Command) -> Message:
-        """Apply one replicated command and return its etcd response (header
-        unset). Raises an EtcdliteError, leaving the state untouched, when the
-        command cannot be applied."""
-        kind = command.WhichOneof("request")
+        """Apply one replicated command and return its etcd response, whose
+        header carries only the revision after the command. Raises an
+        EtcdliteError, leaving the state untouched, when it cannot be applied."""
         with self.lock:
+            response = self._apply(command)
+            if response.DESCRIPTOR.fields_by_name.get("header") is not None:
+                response.header.revision = self.revision
+            return response
+
+    def _apply(self, command: command_pb2.Command) -> Message:
+        kind = command.WhichOneof("request")
+        if kind is not None:
             if kind == "put":
                 return self._write(lambda tx: self._put(tx, command.put))
             if kind == "delete_range":
