@@ -123,6 +123,8 @@ class Member:
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
+        r = self.replicator
+        log.info("proposed %d commands in %d batches", r.batched_commands, r.batches)
         self.replicator.stop()
 
     def _leadership_changed(self, is_leader: bool) -> None:

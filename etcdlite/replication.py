@@ -168,6 +168,9 @@ class Replicator:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: list[_Waiter] = []
         self._inflight = 0
+        self._flush_scheduled = False
+        self.batches = 0
+        self.batched_commands = 0
         self._ready = threading.Event()
         os.makedirs(data_dir, exist_ok=True)
         conf = SyncObjConf(
@@ -222,7 +225,7 @@ class Replicator:
         loop = asyncio.get_running_loop()
         waiter = _Waiter(command, loop.create_future())
         self._pending.append(waiter)
-        self._flush()
+        self._schedule_flush()
         try:
             return await asyncio.wait_for(waiter.future, self.tuning.request_timeout)
         except TimeoutError:
@@ -230,7 +233,15 @@ class Replicator:
                 raise NoLeader() from None
             raise RequestTimeout() from None
 
+    def _schedule_flush(self) -> None:
+        # Flush once per loop iteration, so requests that arrived together share a batch.
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            assert self._loop is not None
+            self._loop.call_soon(self._flush)
+
     def _flush(self) -> None:
+        self._flush_scheduled = False
         while self._pending and self._inflight < self.tuning.max_inflight:
             waiters = [w for w in self._pending if not w.future.done()]
             self._pending = []
@@ -239,6 +250,8 @@ class Replicator:
             batch = command_pb2.CommandBatch(version=BATCH_FORMAT_VERSION)
             batch.commands.extend(w.command for w in waiters if w.command is not None)
             self._inflight += 1
+            self.batches += 1
+            self.batched_commands += len(batch.commands)
             self._replica.apply_batch(
                 batch.SerializeToString(), callback=functools.partial(self._applied, waiters)
             )
