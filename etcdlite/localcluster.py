@@ -98,7 +98,7 @@ class LocalCluster:
             "--initial-cluster", self.initial_cluster,
             *self.extra_args,
         ]
-        log = open(member.log_path, "ab")  # noqa: SIM115 - owned by the child process
+        log = open(member.log_path, "ab")
         member.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
 

@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from google.protobuf.message import Message
@@ -76,7 +76,7 @@ class MemberConfig:
     data_dir: str
     client_urls: list[str]
     peers: list[PeerSpec]
-    tuning: RaftTuning = RaftTuning()
+    tuning: RaftTuning = field(default_factory=RaftTuning)
     progress_notify_interval: float = 600.0
 
     @property
@@ -112,6 +112,7 @@ class Member:
             on_leadership=self._leadership_changed,
         )
         self._revoking: set[int] = set()
+        self._background: set[asyncio.Task[None]] = set()
         self._tasks: list[asyncio.Task[None]] = []
 
     # ---------------------------------------------------------------- lifecycle
@@ -129,11 +130,8 @@ class Member:
 
     def _leadership_changed(self, is_leader: bool) -> None:
         if is_leader:
-            self.lessor.load(dict(zip(self.store.lease_ids(), self._lease_ttls(), strict=True)))
+            self.lessor.load(self.store.lease_ttls())
             self.lessor.promote()
-
-    def _lease_ttls(self) -> list[int]:
-        return [(self.store.lease(i) or (0, []))[0] for i in self.store.lease_ids()]
 
     async def _expire_leases(self) -> None:
         while True:
@@ -143,7 +141,9 @@ class Member:
             for lease_id in self.lessor.expired():
                 if lease_id not in self._revoking:
                     self._revoking.add(lease_id)
-                    asyncio.create_task(self._revoke_expired(lease_id))
+                    task = asyncio.create_task(self._revoke_expired(lease_id))
+                    self._background.add(task)
+                    task.add_done_callback(self._background.discard)
 
     async def _revoke_expired(self, lease_id: int) -> None:
         try:

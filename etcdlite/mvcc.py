@@ -351,6 +351,11 @@ class MvccStore:
             lease = self._leases.get(lease_id)
             return None if lease is None else (lease.ttl, sorted(lease.keys))
 
+    def lease_ttls(self) -> dict[int, int]:
+        """Granted TTL of every lease, by ID."""
+        with self.lock:
+            return {lease_id: lease.ttl for lease_id, lease in self._leases.items()}
+
     def lease_ids(self) -> list[int]:
         with self.lock:
             return sorted(self._leases)

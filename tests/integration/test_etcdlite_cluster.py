@@ -30,7 +30,7 @@ async def converge(cluster: LocalCluster, timeout: float = 15.0) -> int:
         deadline = time.monotonic() + timeout
         while True:
             revisions = set()
-            for name, member in cluster.members.items():
+            for member in cluster.members.values():
                 if member.alive():
                     revisions.add((await client.status(member.endpoint)).header.revision)
             if len(revisions) == 1:
