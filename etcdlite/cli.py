@@ -123,6 +123,9 @@ def main(name: str, data_dir: str, listen_client_urls: str, advertise_client_url
         raise click.BadParameter(
             f"{listen_peer_urls} differs from {name}'s URL in --initial-cluster ({me.peer_url})",
             param_hint="--listen-peer-urls")
+    # The Raft thread does short bursts of socket I/O between the gRPC loop's
+    # work; a shorter GIL switch interval keeps it from queueing behind the loop.
+    sys.setswitchinterval(0.001)
     asyncio.run(_serve(config, listen))
 
 

@@ -98,6 +98,7 @@ class Member:
     def __init__(self, config: MemberConfig) -> None:
         self.config = config
         self.id = config.me.id
+        self.cluster_id = config.cluster_id
         self.store = MvccStore()
         self.lessor = Lessor()
         self.store.add_observer(self.lessor)
@@ -166,10 +167,10 @@ class Member:
     # ------------------------------------------------------------------ helpers
     def header(self, revision: int | None = None) -> rpc_pb2.ResponseHeader:
         return rpc_pb2.ResponseHeader(
-            cluster_id=self.config.cluster_id,
+            cluster_id=self.cluster_id,
             member_id=self.id,
             revision=self.store.revision if revision is None else revision,
-            raft_term=self.replicator.status().term,
+            raft_term=self.replicator.term,
         )
 
     def _stamp(self, response: M) -> M:

@@ -287,6 +287,10 @@ class Replicator:
         self._flush()
 
     # ------------------------------------------------------------------- status
+    @property
+    def term(self) -> int:
+        return int(self._node.raftCurrentTerm)
+
     def status(self) -> RaftStatus:
         node = self._node
         leader = node._getLeader()
