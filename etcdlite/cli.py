@@ -91,12 +91,14 @@ async def _serve(config: MemberConfig, listen: list[str]) -> None:
               help="Raft election timeout in ms (randomised between 40% and 100% of it).")
 @click.option("--request-timeout", default=5.0, show_default=True, type=click.FloatRange(0.1, 600),
               help="Seconds a write waits for commit before failing with UNAVAILABLE.")
+@click.option("--snapshot-count", default=20000, show_default=True, type=click.IntRange(10, 10_000_000),
+              help="Committed entries that trigger a snapshot to disk and truncate the Raft log.")
 @click.option("--experimental-watch-progress-notify-interval", "progress_interval", default="10m",
               show_default=True, help="How often idle progress_notify watchers get a progress response (s, m).")
 @click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warn", "error"]))
 def main(name: str, data_dir: str, listen_client_urls: str, advertise_client_urls: str | None,
          listen_peer_urls: str | None, initial_cluster: str, heartbeat_interval: int, election_timeout: int,
-         request_timeout: float, progress_interval: str, log_level: str) -> None:
+         request_timeout: float, snapshot_count: int, progress_interval: str, log_level: str) -> None:
     """Run one etcdlite member: an etcd v3 API server replicated by Raft."""
     logging.basicConfig(level=log_level.upper().replace("WARN", "WARNING"), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -112,6 +114,7 @@ def main(name: str, data_dir: str, listen_client_urls: str, advertise_client_url
         election_max=election_timeout / 1000,
         leader_fallback=1.5 * election_timeout / 1000,
         request_timeout=request_timeout,
+        snapshot_count=snapshot_count,
     )
     config = MemberConfig(name=name, data_dir=data_dir, client_urls=advertise, peers=peers, tuning=tuning,
                           progress_notify_interval=_duration(progress_interval))

@@ -63,6 +63,8 @@ class RaftTuning:
     reconnect: float = 0.5
     max_inflight: int = 4
     request_timeout: float = 5.0
+    # Log entries after which the state is dumped and the Raft log truncated.
+    snapshot_count: int = 20000
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ class Replicator:
             dynamicMembershipChange=False,
             journalFile=os.path.join(data_dir, "raft.journal"),
             fullDumpFile=os.path.join(data_dir, "raft.dump"),
-            logCompactionMinEntries=20000,
+            logCompactionMinEntries=tuning.snapshot_count,
             logCompactionMinTime=60,
             onStateChanged=self._state_changed,
             onReady=self._ready.set,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import grpc
 import pytest
@@ -312,3 +313,51 @@ def test_all_three_restarted_keep_every_committed_write(etcdlite_cluster: LocalC
     got = asyncio.run(read())
     assert [kv.value for kv in got.kvs] == [str(i).encode() for i in range(50)]
     assert got.header.revision >= revision
+
+
+def test_snapshots_restore_a_lagging_follower_and_a_full_restart(tmp_path: Path) -> None:
+    """With a tiny --snapshot-count the leader truncates its log, so a follower
+    that was down must be sent the snapshot; then all three restart from dumps."""
+    cluster = LocalCluster(tmp_path / "snap", extra_args=["--snapshot-count", "50"])
+    try:
+        cluster.start()
+        victim = next(n for n in cluster.members if n != cluster.leader())
+        cluster.kill_member(victim)
+
+        async def write(n: int) -> None:
+            async with EtcdClient([m.endpoint for m in cluster.members.values() if m.alive()]) as client:
+                await asyncio.gather(*(client.put(f"/snap/{i:04d}", str(i)) for i in range(n)))
+
+        asyncio.run(write(400))
+        deadline = time.monotonic() + 90
+        while not any((m.data_dir / "raft.dump").exists() for m in cluster.members.values() if m.alive()):
+            assert time.monotonic() < deadline, "no replica wrote a snapshot"
+            time.sleep(0.2)
+        cluster.start_member(victim)
+        cluster.wait_ready()
+        revision = asyncio.run(converge(cluster, timeout=60))
+        # the follower could only catch up from the leader's snapshot
+        assert (cluster.members[victim].data_dir / "raft.dump").exists()
+
+        async def digests() -> set[int]:
+            async with EtcdClient(cluster.endpoints) as client:
+                return {(await client.hash_kv(ep, revision)).hash for ep in cluster.endpoints}
+
+        assert len(asyncio.run(digests())) == 1
+        for name in cluster.members:
+            cluster.kill_member(name)
+        for name in cluster.members:
+            cluster.start_member(name)
+        cluster.wait_ready()
+
+        async def read() -> rpc_pb2.RangeResponse:
+            async with EtcdClient(cluster.endpoints) as client:
+                return await client.get("/snap/", prefix=True, serializable=False)
+
+        assert len(asyncio.run(read()).kvs) == 400
+        assert len(asyncio.run(digests())) == 1
+        assert cluster.logs_with("Failed to store full dump") == []
+        assert cluster.logs_with("Traceback") == []
+    finally:
+        cluster.stop()
+
