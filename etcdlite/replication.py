@@ -27,6 +27,8 @@ import asyncio
 import functools
 import logging
 import os
+import pickle
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -78,30 +80,38 @@ class RaftStatus:
     has_quorum: bool
 
 
-class _SnapshotImage:
-    """What pysyncobj pickles for a full dump: the store's protobuf snapshot.
+class _DumpFile:
+    """The full dump pysyncobj keeps in the data dir: our protobuf snapshot of
+    the store, then pysyncobj's own Raft metadata (the last applied log entries
+    and the member set) in its own format.
 
-    The bytes are produced in `__getstate__`, which pysyncobj runs in a forked
-    child, so the replica never stalls while a large store is written out. The
-    child has no other threads, hence it reads the store without its lock.
+    pysyncobj would otherwise fork and pickle the whole state in the child;
+    forking a process with live gRPC threads segfaults the child, so the dump
+    is written in-process, on the Raft thread, through pysyncobj's
+    serializer/deserializer hooks.
     """
 
-    def __init__(self, store: MvccStore | None = None, payload: bytes = b"") -> None:
+    def __init__(self, store: MvccStore) -> None:
         self._store = store
-        self.payload = payload
 
-    def __getstate__(self) -> bytes:
-        if self._store is not None:
-            return self._store._snapshot_upto(self._store.revision).SerializeToString()
-        return self.payload
+    def write(self, path: str, raft_meta: Any) -> None:
+        snapshot = self._store.snapshot().SerializeToString()
+        with open(path, "wb") as f:
+            f.write(struct.pack(">Q", len(snapshot)))
+            f.write(snapshot)
+            pickle.dump(raft_meta, f)
 
-    def __setstate__(self, state: bytes) -> None:
-        self._store = None
-        self.payload = state
+    def read(self, path: str) -> Any:
+        with open(path, "rb") as f:
+            (size,) = struct.unpack(">Q", f.read(8))
+            snapshot = command_pb2.StoreSnapshot.FromString(f.read(size))
+            raft_meta = pickle.load(f)
+        self._store.restore(snapshot)
+        return raft_meta
 
 
 class _StoreReplica(SyncObjConsumer):
-    """The replicated state: one `apply_batch` method and a snapshot codec."""
+    """The replicated state machine as pysyncobj sees it: one method."""
 
     def __init__(self, store: MvccStore) -> None:
         self._store = store
@@ -123,11 +133,6 @@ class _StoreReplica(SyncObjConsumer):
                 results.append(err)
         return results
 
-    def _serialize(self) -> _SnapshotImage:
-        return _SnapshotImage(self._store)
-
-    def _deserialize(self, data: _SnapshotImage) -> None:
-        self._store.restore(command_pb2.StoreSnapshot.FromString(data.payload))
 
 
 class _RaftNode(SyncObj):
@@ -175,6 +180,7 @@ class Replicator:
         self.batched_commands = 0
         self._ready = threading.Event()
         os.makedirs(data_dir, exist_ok=True)
+        dump = _DumpFile(store)
         conf = SyncObjConf(
             appendEntriesUseBatch=False,
             appendEntriesPeriod=tuning.heartbeat,
@@ -188,7 +194,9 @@ class Replicator:
             journalFile=os.path.join(data_dir, "raft.journal"),
             fullDumpFile=os.path.join(data_dir, "raft.dump"),
             logCompactionMinEntries=tuning.snapshot_count,
-            logCompactionMinTime=60,
+            logCompactionMinTime=300,
+            serializer=dump.write,
+            deserializer=dump.read,
             onStateChanged=self._state_changed,
             onReady=self._ready.set,
         )
