@@ -14,7 +14,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from etcdlite.client import EtcdClient
 from etcdlite.errors import Compacted, FutureRevision, InvalidArgument, LeaseNotFound
 from etcdlite.localcluster import LocalCluster
-from kubelite.gen.etcdserverpb import rpc_pb2
+from kubelite.gen.etcdserverpb import rpc_pb2, rpc_pb2_grpc
 from kubelite.gen.mvccpb import kv_pb2
 
 pytestmark = pytest.mark.integration
@@ -157,8 +157,6 @@ def test_several_watchers_share_one_stream_and_no_delete_filter_applies(shared_e
 
     async def scenario() -> None:
         async with grpc.aio.insecure_channel(member.endpoint) as channel:
-            from kubelite.gen.etcdserverpb import rpc_pb2_grpc
-
             call = rpc_pb2_grpc.WatchStub(channel).Watch()
             await call.write(request(key=b"/it/multi/x", watch_id=7))
             await call.write(request(key=b"/it/multi/y", watch_id=8,
@@ -364,3 +362,32 @@ def test_snapshots_restore_a_lagging_follower_and_a_full_restart(tmp_path: Path)
     finally:
         cluster.stop()
 
+
+
+def test_idle_progress_notify_watch_gets_progress_with_the_current_revision(tmp_path: Path) -> None:
+    cluster = LocalCluster(tmp_path / "progress",
+                           extra_args=["--experimental-watch-progress-notify-interval", "300ms"])
+    try:
+        cluster.start()
+
+        async def scenario() -> None:
+            async with EtcdClient(cluster.endpoints) as client:
+                put = await client.put("/progress/other", "x")
+                async with grpc.aio.insecure_channel(cluster.endpoints[0]) as channel:
+                    call = rpc_pb2_grpc.WatchStub(channel).Watch()
+                    await call.write(rpc_pb2.WatchRequest(create_request=rpc_pb2.WatchCreateRequest(
+                        key=b"/progress/quiet", progress_notify=True)))
+                    created = await asyncio.wait_for(call.read(), 5)
+                    assert created.created
+                    progress = await asyncio.wait_for(call.read(), 5)
+                    assert not progress.events and not progress.canceled
+                    assert progress.watch_id == created.watch_id
+                    assert progress.header.revision >= put.header.revision
+                    await call.write(rpc_pb2.WatchRequest(progress_request=rpc_pb2.WatchProgressRequest()))
+                    requested = await asyncio.wait_for(call.read(), 5)
+                    assert requested.header.revision >= put.header.revision and not requested.events
+                    call.cancel()
+
+        asyncio.run(scenario())
+    finally:
+        cluster.stop()
