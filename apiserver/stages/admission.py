@@ -1,0 +1,74 @@
+"""Stages 5 and 7, admission. `mutate` may change the object: Kubernetes
+defaults (restartPolicy, terminationGracePeriodSeconds, imagePullPolicy, ...)
+and the kind's strategy (initial status, generation, server-owned metadata).
+`check` may only refuse: the namespace must exist and not be terminating."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from apiserver.context import Request
+from apiserver.errors import Forbidden, NotFound
+from apiserver.strategies import strategy_for
+from kubelite import api
+
+WRITES = {"create", "update", "patch"}
+
+
+def _changed_fields(before: dict[str, Any], after: dict[str, Any], prefix: str = "") -> list[str]:
+    out = []
+    for key in sorted(set(before) | set(after)):
+        path = f"{prefix}.{key}" if prefix else key
+        old, new = before.get(key), after.get(key)
+        if isinstance(old, dict) and isinstance(new, dict):
+            out += _changed_fields(old, new, path)
+        elif old != new:
+            out.append(path)
+    return out
+
+
+async def mutate(request: Request, services: Any) -> None:
+    if request.verb not in WRITES or request.obj is None or request.subresource == "binding":
+        return
+    if request.subresource == "status":
+        return
+    before = json.loads(json.dumps(request.obj))
+    try:
+        info, model = api.parse_object(request.obj)
+    except (api.InvalidObject, api.UnknownKind):
+        return  # validation reports every problem, with field paths
+    if info != request.info:
+        return
+    api.apply_defaults(info, model)
+    obj = api.to_json_dict(model)
+    strategy = strategy_for(info)
+    if request.current is None:
+        strategy.prepare_for_create(obj)
+    else:
+        obj.setdefault("metadata", {})["resourceVersion"] = (request.obj.get("metadata") or {}).get(
+            "resourceVersion", "")
+        strategy.prepare_for_update(obj, request.current)
+    request.obj = obj
+    changed = [f for f in _changed_fields(before, obj) if not f.startswith("status")]
+    if changed:
+        shown = ", ".join(changed[:6]) + (" ..." if len(changed) > 6 else "")
+        request.note(f"defaulted {shown}")
+
+
+async def check(request: Request, services: Any) -> None:
+    if request.verb != "create" or request.subresource or not request.info.namespaced:
+        return
+    namespace = request.namespace
+    phase = services.namespaces.phase(namespace)
+    if phase is None:
+        raise NotFound.of("namespaces", namespace)
+    if phase == "Terminating":
+        raise Forbidden(f'{request.info.resource} "{request.name or _name(request)}" is forbidden: unable to create '
+                        f"new content in namespace {namespace} because it is being terminated",
+                        kind=request.info.resource, name=request.name)
+    request.note(f'namespace "{namespace}" is {phase}')
+
+
+def _name(request: Request) -> str:
+    return str(((request.obj or {}).get("metadata") or {}).get("name", ""))

@@ -1,0 +1,117 @@
+"""Stage 4, decode: turn the request into the object that would be stored.
+
+create/update take the client's object; patch merges the client's JSON merge
+patch into the stored object; the status subresource takes only .status;
+pods/binding sets spec.nodeName on the stored pod. The stored object, when
+there is one, is kept as `request.current` for admission and validation.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from apiserver.context import Request
+from apiserver.errors import BadRequest, Conflict
+from apiserver.merge_patch import merge_patch
+from apiserver.registry import now_rfc3339
+from apiserver.strategies import strategy_for
+
+READ_ONLY = {"get", "list", "watch"}
+
+
+def _check_identity(request: Request, obj: dict[str, Any]) -> None:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else None
+    if meta is None:
+        return  # validation reports the missing metadata with its field path
+    namespace = meta.get("namespace") or ""
+    if request.info.namespaced:
+        if namespace and request.namespace and namespace != request.namespace:
+            raise BadRequest("the namespace of the provided object does not match the namespace sent on the "
+                             f"request ({namespace!r} vs {request.namespace!r})")
+        if request.namespace:
+            meta["namespace"] = request.namespace
+    elif namespace:
+        meta.pop("namespace", None)
+    if request.name and meta.get("name") not in (None, "", request.name):
+        raise BadRequest(f"the name of the object ({meta.get('name')}) does not match the name on the URL "
+                         f"({request.name})")
+
+
+async def run(request: Request, services: Any) -> None:
+    verb, sub = request.verb, request.subresource
+    if verb in READ_ONLY:
+        return
+    strategy = strategy_for(request.info)
+    if verb == "create" and sub == "":
+        if not isinstance(request.body, dict):
+            raise BadRequest("the request body must be a JSON object")
+        request.obj = copy.deepcopy(request.body)
+        _check_identity(request, request.obj)
+        return
+    current = await services.store.get(request.info, request.namespace, request.name)
+    request.current = current
+    if verb == "delete":
+        request.options["retryable"] = True
+        return
+    if verb == "create" and sub == "binding":
+        request.options["retryable"] = True
+        request.obj = _bind(request, current)
+        return
+    if not isinstance(request.body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    if verb == "update":
+        obj = copy.deepcopy(request.body)
+        _check_identity(request, obj)
+        if sub == "status":
+            rv = (obj.get("metadata") or {}).get("resourceVersion")
+            obj = strategy.prepare_for_status_update(current, obj.get("status"))
+            obj["metadata"]["resourceVersion"] = rv or current["metadata"]["resourceVersion"]
+        request.obj = obj
+        return
+    if verb == "patch":
+        request.options["retryable"] = True
+        merged = merge_patch(current, request.body)
+        if not isinstance(merged, dict):
+            raise BadRequest("a merge patch must be a JSON object")
+        _check_identity(request, merged)
+        pinned = ((request.body.get("metadata") or {}) if isinstance(request.body.get("metadata"), dict)
+                  else {}).get("resourceVersion")
+        if pinned and pinned != current["metadata"]["resourceVersion"]:
+            raise Conflict.modified(request.info.resource, request.name, request.info.group)
+        if sub == "status":
+            merged = strategy.prepare_for_status_update(current, merged.get("status"))
+        merged["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        request.obj = merged
+        return
+    raise BadRequest(f"unsupported verb {verb!r} on {request.info.resource}")
+
+
+def _bind(request: Request, pod: dict[str, Any]) -> dict[str, Any]:
+    """pods/binding: the Binding names the node; the pod must be unassigned."""
+    binding = request.body or {}
+    target = binding.get("target") if isinstance(binding.get("target"), dict) else {}
+    node = target.get("name") if isinstance(target.get("name"), str) else ""
+    if not node:
+        raise BadRequest("Binding target.name (the node) is required")
+    meta = binding.get("metadata") if isinstance(binding.get("metadata"), dict) else {}
+    uid = meta.get("uid")
+    name = request.name
+    if uid and uid != pod["metadata"].get("uid"):
+        raise Conflict(f"Operation cannot be fulfilled on pods/binding \"{name}\": Precondition failed: UID in "
+                       f"precondition: {uid}, UID in object meta: {pod['metadata'].get('uid')}",
+                       kind="pods", name=name)
+    if pod["metadata"].get("deletionTimestamp"):
+        raise Conflict(f"pod {name} is being deleted, cannot be assigned to a host", kind="pods", name=name)
+    assigned = (pod.get("spec") or {}).get("nodeName")
+    if assigned:
+        raise Conflict(f'pod {name} is already assigned to node "{assigned}"', kind="pods", name=name)
+    bound = copy.deepcopy(pod)
+    bound["spec"]["nodeName"] = node
+    status = bound.setdefault("status", {})
+    conditions = [c for c in status.get("conditions") or [] if c.get("type") != "PodScheduled"]
+    conditions.append({"type": "PodScheduled", "status": "True", "lastProbeTime": None,
+                       "lastTransitionTime": now_rfc3339()})
+    status["conditions"] = conditions
+    request.note(f'pod {request.namespace}/{name} -> node "{node}"')
+    return bound

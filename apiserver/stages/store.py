@@ -1,0 +1,105 @@
+"""Stage 8, store: the one generic store does the verb; the kind's strategy
+decides what is special (graceful pod deletion, status subresource, namespace
+termination). The write's revision becomes the object's resourceVersion."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from apiserver.context import Request
+from apiserver.registry import now_rfc3339
+from apiserver.selectors import Selector
+from apiserver.strategies import strategy_for
+from kubelite import api
+
+
+async def run(request: Request, services: Any) -> None:
+    store, info, opts = services.store, request.info, request.options
+    verb = request.verb
+    if verb == "get":
+        request.result = await store.get(info, request.namespace, request.name)
+    elif verb == "list":
+        selector = Selector.parse(opts.get("label_selector", ""), opts.get("field_selector", ""),
+                                  strategy_for(info).fields)
+        request.result = await store.list(info, request.namespace, selector, opts.get("limit", 0),
+                                          opts.get("continue", ""), opts.get("resource_version", ""))
+        request.note(f"{len(request.result.items)} items at revision {request.result.resource_version}")
+    elif verb == "watch":
+        request.result = Selector.parse(opts.get("label_selector", ""), opts.get("field_selector", ""),
+                                        strategy_for(info).fields)
+    elif verb == "create":
+        assert request.obj is not None
+        if request.subresource == "binding":
+            written = await store.update(info, request.obj, request.current["metadata"]["resourceVersion"])
+        else:
+            written = await store.create(info, request.obj, dry_run=opts.get("dry_run", False))
+        request.result = written.obj
+        request.note(f"etcdlite revision {written.revision}")
+    elif verb in ("update", "patch"):
+        assert request.obj is not None
+        expected = (request.obj.get("metadata") or {}).get("resourceVersion") or ""
+        if not expected:
+            raise _rv_required(request)
+        written = await store.update(info, request.obj, expected)
+        request.result = written.obj
+        request.note(f"etcdlite revision {written.revision}")
+    elif verb == "delete":
+        request.result = await _delete(request, services)
+
+
+def _rv_required(request: Request) -> Exception:
+    from apiserver.errors import Invalid
+
+    name = request.name
+    return Invalid(f'{request.info.kind} "{name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: '
+                   "must be specified for an update", kind=request.info.resource, name=name,
+                   causes=[{"reason": "FieldValueInvalid", "field": "metadata.resourceVersion",
+                            "message": "Invalid value: 0x0: must be specified for an update"}])
+
+
+async def _delete(request: Request, services: Any) -> dict[str, Any]:
+    store, info, opts = services.store, request.info, request.options
+    current = request.current
+    assert current is not None
+    grace = opts.get("grace_period_seconds")
+    if strategy_for(info).graceful_delete and _graceful(current, grace):
+        period = grace if grace is not None else (current.get("spec") or {}).get(
+            "terminationGracePeriodSeconds", 30)
+        marked = copy.deepcopy(current)
+        meta = marked["metadata"]
+        if meta.get("deletionTimestamp") and meta.get("deletionGracePeriodSeconds", period) <= period:
+            return current  # already terminating with a shorter or equal grace period
+        meta["deletionTimestamp"] = now_rfc3339()
+        meta["deletionGracePeriodSeconds"] = period
+        written = await store.update(info, marked, current["metadata"]["resourceVersion"])
+        request.note(f"graceful deletion: the node agent stops the pod within {period}s, then removes it")
+        return dict(written.obj)
+    if info.resource == "namespaces":
+        await _terminate_namespace(request, services)
+    written = await store.delete(info, request.namespace, request.name, opts.get("precondition_uid", ""),
+                                 opts.get("precondition_resource_version", ""))
+    request.note(f"etcdlite revision {written.revision}")
+    return dict(written.obj)
+
+
+def _graceful(pod: dict[str, Any], grace: int | None) -> bool:
+    """Only a pod that a node agent may be running needs it to stop first."""
+    bound = bool((pod.get("spec") or {}).get("nodeName"))
+    finished = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+    return bound and not finished and grace != 0
+
+
+async def _terminate_namespace(request: Request, services: Any) -> None:
+    """Mark the namespace Terminating (no new content), then remove what is in it."""
+    store, namespace = services.store, request.name
+
+    def terminating(obj: dict[str, Any]) -> dict[str, Any]:
+        obj.setdefault("status", {})["phase"] = "Terminating"
+        obj["metadata"].setdefault("deletionTimestamp", now_rfc3339())
+        return obj
+
+    await store.guaranteed_update(request.info, "", namespace, terminating)
+    for resource in api.ALL_RESOURCES:
+        if resource.namespaced:
+            await store.delete_all(resource, namespace)

@@ -1,0 +1,39 @@
+"""Stage 6, validate: the object must be a well-formed Kubernetes object of the
+requested kind, every field error reported at once with its path
+(`spec.containers[0].image: Required value`), unknown fields refused; an update
+may not change immutable fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiserver.context import Request
+from apiserver.errors import BadRequest, Invalid
+from kubelite import api
+
+CHECKED = {"create", "update", "patch"}
+
+
+def _invalid(err: api.InvalidObject) -> Invalid:
+    causes = [{"reason": c.type, "message": c.message, "field": c.field} for c in err.causes]
+    return Invalid(str(err), kind=err.kind, name=err.name, causes=causes)
+
+
+async def run(request: Request, services: Any) -> None:
+    if request.verb not in CHECKED or request.obj is None:
+        return
+    try:
+        info, model = api.parse_object(request.obj)
+    except api.UnknownKind as err:
+        raise BadRequest(str(err)) from None
+    except api.InvalidObject as err:
+        raise _invalid(err) from None
+    if info != request.info:
+        raise BadRequest(f"the kind of the object ({info.kind}) does not match the resource of the request "
+                         f"({request.info.resource})")
+    if request.current is not None:
+        _, old = api.parse_object(request.current)
+        causes = api.validate_update(info, old, model)
+        if causes:
+            raise _invalid(api.InvalidObject(info.kind, model.metadata.name, causes))
+    request.note(f"{info.kind} valid")
