@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import IO
 
 from apiserver.context import Request
-from apiserver.errors import StatusError
+from kubelite.errors import StatusError
 
 
 class AuditLog:

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from apiserver.errors import Expired, StatusError
+from kubelite.errors import Expired, StatusError
 from apiserver.registry import GenericStore
 from apiserver.selectors import Selector
 from kubelite.api import ResourceInfo

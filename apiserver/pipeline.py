@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from apiserver.context import Request, Span
-from apiserver.errors import Conflict, Forbidden, Invalid, StatusError, Unauthorized
+from kubelite.errors import Conflict, Forbidden, Invalid, StatusError, Unauthorized
 from apiserver.stages import admission, audit, authenticate, authorize, decode, store, validate
 
 Stage = Callable[[Request, Any], Awaitable[None]]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from apiserver.errors import (
+from kubelite.errors import (
     AlreadyExists,
     BadRequest,
     Conflict,

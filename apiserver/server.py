@@ -15,7 +15,7 @@ from grpc_status import rpc_status
 
 from apiserver import pipeline
 from apiserver.context import Request
-from apiserver.errors import BadRequest, Expired, NotFound, StatusError, to_rpc_status
+from kubelite.errors import BadRequest, Expired, NotFound, StatusError, to_rpc_status
 from apiserver.registry import ListResult
 from kubelite import api
 from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
@@ -59,7 +59,7 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
             await self._fail(context, request, err)
         except Exception as err:  # a bug: log it, answer InternalError, never a stack trace
             log.exception("internal error")
-            from apiserver.errors import InternalError
+            from kubelite.errors import InternalError
 
             await self._fail(context, request, InternalError(f"Internal error occurred: {err}"))
         finally:

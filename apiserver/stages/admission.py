@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from apiserver.context import Request
-from apiserver.errors import Forbidden, NotFound
+from kubelite.errors import Forbidden, NotFound
 from apiserver.strategies import strategy_for
 from kubelite import api
 

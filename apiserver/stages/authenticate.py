@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiserver.context import Request
-from apiserver.errors import Unauthorized
+from kubelite.errors import Unauthorized
 
 
 async def run(request: Request, services: Any) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiserver.context import Request
-from apiserver.errors import Forbidden
+from kubelite.errors import Forbidden
 
 
 async def run(request: Request, services: Any) -> None:

@@ -49,7 +49,7 @@ async def run(request: Request, services: Any) -> None:
 
 
 def _rv_required(request: Request) -> Exception:
-    from apiserver.errors import Invalid
+    from kubelite.errors import Invalid
 
     name = request.name
     return Invalid(f'{request.info.kind} "{name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: '

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiserver.context import Request
-from apiserver.errors import BadRequest, Invalid
+from kubelite.errors import BadRequest, Invalid
 from kubelite import api
 
 CHECKED = {"create", "update", "patch"}

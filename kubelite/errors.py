@@ -1,4 +1,5 @@
-"""API errors of the kubelite API server, mapped to the wire in one place.
+"""API errors of kubelite, shared by the API server and every client, mapped to
+the wire in one place.
 
 Each error is a Kubernetes Status (reason, message, details with causes, HTTP
 code) and carries the gRPC code it travels as. `to_rpc_status` packs it into a
@@ -136,6 +137,14 @@ def to_rpc_status(err: StatusError) -> status_pb2.Status:
     return status_pb2.Status(code=_CODE_NUMBERS[err.grpc_code], message=err.message, details=[detail])
 
 
+def error_from_status(body: dict[str, Any]) -> StatusError:
+    """A Kubernetes Status document (as in watch ERROR events) to its error."""
+    cls = _BY_REASON.get(str(body.get("reason", "")), InternalError)
+    details = body.get("details") or {}
+    return cls(str(body.get("message", "")), kind=details.get("kind", ""), name=details.get("name", ""),
+               group=details.get("group", ""), causes=details.get("causes"))
+
+
 def from_rpc_error(err: grpc.RpcError) -> StatusError:
     """The one mapping back: any error of an Api call to the StatusError it was."""
     status = rpc_status.from_call(err)  # type: ignore[arg-type]
@@ -144,11 +153,7 @@ def from_rpc_error(err: grpc.RpcError) -> StatusError:
             if detail.Is(api_pb2.StatusDetails.DESCRIPTOR):
                 payload = api_pb2.StatusDetails()
                 detail.Unpack(payload)
-                body = json.loads(payload.json)
-                cls = _BY_REASON.get(body.get("reason", ""), InternalError)
-                details = body.get("details") or {}
-                return cls(body.get("message", ""), kind=details.get("kind", ""), name=details.get("name", ""),
-                           group=details.get("group", ""), causes=details.get("causes"))
+                return error_from_status(json.loads(payload.json))
     code = err.code() if hasattr(err, "code") else grpc.StatusCode.UNKNOWN
     message = (err.details() if hasattr(err, "details") else "") or str(code)
     if code == grpc.StatusCode.UNAVAILABLE:

@@ -1,0 +1,145 @@
+"""Wires one API server process: the etcdlite client, the generic store, the
+watch-fed caches, authentication, authorization and audit, the bootstrap
+objects (system namespaces, bootstrap RBAC policy) and the gRPC server with TLS
+and the health service."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from apiserver.audit_log import AuditLog
+from apiserver.authn import Authenticator
+from apiserver.authz import Authorizer
+from apiserver.caches import NamespaceCache, PodNodeCache, ResourceCache
+from kubelite.errors import AlreadyExists, StatusError
+from apiserver.registry import GenericStore
+from apiserver.server import ApiServicer
+from etcdlite.client import EtcdClient
+from kubelite import api
+from kubelite.gen.kubelite.v1 import api_pb2_grpc
+
+log = logging.getLogger(__name__)
+
+SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+RBAC_KINDS = ("roles", "clusterroles", "rolebindings", "clusterrolebindings")
+
+
+@dataclass
+class ApiServerConfig:
+    etcd_servers: list[str]
+    bind_address: str = "127.0.0.1"
+    port: int = 6443
+    tls_cert_file: str | None = None
+    tls_private_key_file: str | None = None
+    client_ca_file: str | None = None
+    token_auth_file: str | None = None
+    audit_log_path: str | None = None
+
+
+@dataclass
+class Services:
+    """What the pipeline stages use; one instance per process."""
+
+    store: GenericStore
+    authenticator: Authenticator
+    authorizer: Authorizer
+    audit: AuditLog
+    namespaces: NamespaceCache
+    pods: PodNodeCache
+    rbac: dict[str, ResourceCache]
+
+
+async def bootstrap(store: GenericStore) -> None:
+    """Create the system namespaces and the bootstrap RBAC policy if missing.
+    Several API servers may race here; AlreadyExists is the expected loser."""
+    namespaces = api.resource_by_name("namespaces")
+    for name in SYSTEM_NAMESPACES:
+        await _ensure(store, namespaces, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name},
+                                          "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
+    from apiserver.rbac import bootstrap_policy
+
+    for obj in bootstrap_policy():
+        info, _ = api.parse_object(obj)
+        await _ensure(store, info, obj)
+
+
+async def _ensure(store: GenericStore, info: api.ResourceInfo, obj: dict[str, Any]) -> None:
+    try:
+        await store.create(info, obj)
+    except AlreadyExists:
+        pass
+
+
+def _credentials(config: ApiServerConfig) -> grpc.ServerCredentials | None:
+    if not config.tls_cert_file:
+        return None
+    if not config.tls_private_key_file:
+        raise ValueError("--tls-cert-file needs --tls-private-key-file")
+    with open(config.tls_private_key_file, "rb") as f:
+        key = f.read()
+    with open(config.tls_cert_file, "rb") as f:
+        cert = f.read()
+    ca = None
+    if config.client_ca_file:
+        with open(config.client_ca_file, "rb") as f:
+            ca = f.read()
+    # Client certificates are optional (bearer tokens also authenticate) but,
+    # when presented, must chain to the client CA: the handshake checks that.
+    return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=False)
+
+
+async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
+    etcd = EtcdClient(config.etcd_servers)
+    store = GenericStore(etcd)
+    await _retry_bootstrap(store)
+    namespaces = NamespaceCache(store, api.resource_by_name("namespaces"))
+    pods = PodNodeCache(store, api.resource_by_name("pods"))
+    authorizer = Authorizer(pods, store)
+    rbac = {kind: ResourceCache(store, api.resource_by_name(kind), on_change=authorizer.rbac_changed)
+            for kind in RBAC_KINDS}
+    authorizer.attach_rbac(rbac)
+    caches: list[ResourceCache] = [namespaces, pods, *rbac.values()]
+    for cache in caches:
+        cache.start()
+    await asyncio.wait_for(asyncio.gather(*(c.ready.wait() for c in caches)), 60)
+    services = Services(store, Authenticator(config.token_auth_file), authorizer, AuditLog(config.audit_log_path),
+                        namespaces, pods, rbac)
+
+    server = grpc.aio.server()
+    api_pb2_grpc.add_ApiServicer_to_server(ApiServicer(services), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    address = f"{config.bind_address}:{config.port}"
+    credentials = _credentials(config)
+    if credentials is None:
+        server.add_insecure_port(address)
+    else:
+        server.add_secure_port(address, credentials)
+    await server.start()
+    await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
+    log.info("kubelite-apiserver serving on %s (%s), etcd %s", address, "TLS" if credentials else "insecure",
+             ",".join(config.etcd_servers))
+    await stop.wait()
+    await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
+    await server.stop(grace=2)
+    for cache in caches:
+        await cache.stop()
+    services.audit.close()
+    await etcd.close()
+
+
+async def _retry_bootstrap(store: GenericStore) -> None:
+    for attempt in range(60):
+        try:
+            await bootstrap(store)
+            return
+        except StatusError as err:
+            log.warning("bootstrap failed (%s), retrying", err.message)
+            await asyncio.sleep(min(2.0, 0.2 * (attempt + 1)))
+    raise SystemExit("kubelite-apiserver: could not reach etcdlite to bootstrap")

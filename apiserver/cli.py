@@ -1,0 +1,55 @@
+"""The `kubelite-apiserver` command: one API server process (kube-apiserver's
+flag names where they exist)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+import click
+
+from apiserver.app import ApiServerConfig, serve
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--etcd-servers", required=True, help="Comma-separated etcdlite endpoints (host:port or http://...).")
+@click.option("--bind-address", default="127.0.0.1", show_default=True)
+@click.option("--secure-port", "port", default=6443, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--tls-cert-file", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--tls-private-key-file", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.option("--client-ca-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="CA that signs client certificates (CN = user, O = groups).")
+@click.option("--token-auth-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help='CSV of static bearer tokens: token,user,uid,"group1,group2".')
+@click.option("--audit-log-path", type=click.Path(dir_okay=False), default=None,
+              help="Append one JSON line per request to this file.")
+@click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warn", "error"]))
+def main(etcd_servers: str, bind_address: str, port: int, tls_cert_file: str | None,
+         tls_private_key_file: str | None, client_ca_file: str | None, token_auth_file: str | None,
+         audit_log_path: str | None, log_level: str) -> None:
+    """Run the kubelite API server."""
+    logging.basicConfig(level=log_level.upper().replace("WARN", "WARNING"), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    servers = [s.split("://", 1)[-1].rstrip("/") for s in etcd_servers.split(",") if s.strip()]
+    if tls_cert_file and not tls_private_key_file:
+        raise click.BadParameter("--tls-cert-file needs --tls-private-key-file", param_hint="--tls-cert-file")
+    config = ApiServerConfig(servers, bind_address, port, tls_cert_file, tls_private_key_file, client_ca_file,
+                             token_auth_file, audit_log_path)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await serve(config, stop)
+
+    try:
+        asyncio.run(run())
+    except ValueError as err:  # a token file or certificate the user pointed at is malformed
+        raise click.ClickException(str(err)) from None
+
+
+if __name__ == "__main__":
+    main()

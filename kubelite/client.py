@@ -1,0 +1,188 @@
+"""The API server client every component uses (CLI, scheduler, node agent,
+controllers): asyncio gRPC to one or more API server endpoints, with TLS client
+certificates or a bearer token, Kubernetes Status errors as typed exceptions,
+and the request's journey (trace spans) of the last call.
+
+Resources are named like kubectl does ("pods", "po", "Pod", "leases"); objects
+go in and come out as Kubernetes JSON dicts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+
+from kubelite.errors import ServiceUnavailable, StatusError, error_from_status, from_rpc_error
+from kubelite import api
+from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
+
+TRACE_KEY = "kubelite-trace-bin"
+Obj = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """How to reach and prove ourselves to the API server."""
+
+    ca_cert: bytes | None = None        # PEM of the CA that signed the server certificate
+    client_cert: bytes | None = None    # PEM client certificate (CN = user, O = groups)
+    client_key: bytes | None = None
+    token: str | None = None
+    server_name: str | None = None      # TLS name to verify, when it differs from the host
+
+    @classmethod
+    def from_files(cls, ca: str | None = None, cert: str | None = None, key: str | None = None,
+                   token: str | None = None) -> Credentials:
+        def read(path: str | None) -> bytes | None:
+            if path is None:
+                return None
+            with open(path, "rb") as f:
+                return f.read()
+        return cls(read(ca), read(cert), read(key), token)
+
+
+class _TokenAuth(grpc.AuthMetadataPlugin):
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, context: grpc.AuthMetadataContext, callback: grpc.AuthMetadataPluginCallback) -> None:
+        callback((("authorization", f"Bearer {self._token}"),), None)
+
+
+class ApiClient:
+    """A client of kubelite.v1.Api. Use `async with ApiClient(...)`."""
+
+    def __init__(self, endpoint: str, credentials: Credentials | None = None, timeout: float = 30.0) -> None:
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.last_trace: list[dict[str, Any]] = []
+        creds = credentials or Credentials()
+        if creds.ca_cert is None:
+            self._channel = grpc.aio.insecure_channel(endpoint)
+            self._metadata: tuple[tuple[str, str], ...] = (
+                (("authorization", f"Bearer {creds.token}"),) if creds.token else ())
+        else:
+            channel_creds = grpc.ssl_channel_credentials(creds.ca_cert, creds.client_key, creds.client_cert)
+            if creds.token:
+                channel_creds = grpc.composite_channel_credentials(
+                    channel_creds, grpc.metadata_call_credentials(_TokenAuth(creds.token)))
+            options = [("grpc.ssl_target_name_override", creds.server_name)] if creds.server_name else []
+            self._channel = grpc.aio.secure_channel(endpoint, channel_creds, options=options)
+            self._metadata = ()
+        self._stub = api_pb2_grpc.ApiStub(self._channel)
+
+    async def close(self) -> None:
+        await self._channel.close()
+
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # ----------------------------------------------------------------- plumbing
+    async def _call(self, method: Any, request: Any) -> Obj:
+        call = method(request, timeout=self.timeout, metadata=self._metadata)
+        try:
+            response = await call
+        except grpc.aio.AioRpcError as err:
+            self._keep_trace(err.trailing_metadata())
+            raise _error(err) from None
+        self._keep_trace(await call.trailing_metadata())
+        return dict(json.loads(response.json))
+
+    def _keep_trace(self, trailing: Any) -> None:
+        for key, value in trailing or ():
+            if key == TRACE_KEY:
+                self.last_trace = list(json.loads(value).get("spans", []))
+
+    @staticmethod
+    def ref(resource: str, namespace: str = "") -> api_pb2.ResourceRef:
+        info = api.resource_by_name(resource)
+        return api_pb2.ResourceRef(group=info.group, resource=info.resource,
+                                   namespace=namespace if info.namespaced else "")
+
+    # -------------------------------------------------------------------- verbs
+    async def create(self, resource: str, obj: Obj, namespace: str = "", dry_run: bool = False) -> Obj:
+        namespace = namespace or (obj.get("metadata") or {}).get("namespace") or ""
+        req = api_pb2.CreateRequest(resource=self.ref(resource, namespace), object=json.dumps(obj).encode(),
+                                    dry_run=dry_run)
+        return await self._call(self._stub.Create, req)
+
+    async def get(self, resource: str, name: str, namespace: str = "") -> Obj:
+        return await self._call(self._stub.Get, api_pb2.GetRequest(resource=self.ref(resource, namespace),
+                                                                   name=name))
+
+    async def list(self, resource: str, namespace: str = "", label_selector: str = "", field_selector: str = "",
+                   limit: int = 0, continue_token: str = "", resource_version: str = "") -> Obj:
+        req = api_pb2.ListRequest(resource=self.ref(resource, namespace), label_selector=label_selector,
+                                  field_selector=field_selector, limit=limit, continue_token=continue_token,
+                                  resource_version=resource_version)
+        return await self._call(self._stub.List, req)
+
+    async def update(self, resource: str, obj: Obj, namespace: str = "") -> Obj:
+        namespace = namespace or (obj.get("metadata") or {}).get("namespace") or ""
+        req = api_pb2.UpdateRequest(resource=self.ref(resource, namespace), object=json.dumps(obj).encode())
+        return await self._call(self._stub.Update, req)
+
+    async def update_status(self, resource: str, obj: Obj, namespace: str = "") -> Obj:
+        namespace = namespace or (obj.get("metadata") or {}).get("namespace") or ""
+        req = api_pb2.UpdateRequest(resource=self.ref(resource, namespace), object=json.dumps(obj).encode())
+        return await self._call(self._stub.UpdateStatus, req)
+
+    async def patch(self, resource: str, name: str, patch: Obj, namespace: str = "", status: bool = False) -> Obj:
+        req = api_pb2.PatchRequest(resource=self.ref(resource, namespace), name=name,
+                                   patch=json.dumps(patch).encode(), status=status)
+        return await self._call(self._stub.Patch, req)
+
+    async def delete(self, resource: str, name: str, namespace: str = "", grace_period_seconds: int | None = None,
+                     precondition_uid: str = "", precondition_resource_version: str = "") -> Obj:
+        req = api_pb2.DeleteRequest(resource=self.ref(resource, namespace), name=name,
+                                    precondition_uid=precondition_uid,
+                                    precondition_resource_version=precondition_resource_version)
+        if grace_period_seconds is not None:
+            req.grace_period_seconds = grace_period_seconds
+        return await self._call(self._stub.Delete, req)
+
+    async def bind(self, namespace: str, pod: str, node: str, pod_uid: str = "") -> Obj:
+        binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": pod, "namespace": namespace},
+                   "target": {"apiVersion": "v1", "kind": "Node", "name": node}}
+        if pod_uid:
+            binding["metadata"]["uid"] = pod_uid
+        req = api_pb2.BindRequest(namespace=namespace, binding=json.dumps(binding).encode())
+        return await self._call(self._stub.Bind, req)
+
+    async def watch(self, resource: str, namespace: str = "", label_selector: str = "", field_selector: str = "",
+                    resource_version: str = "", allow_bookmarks: bool = False) -> AsyncIterator[tuple[str, Obj]]:
+        """(type, object) pairs. An ERROR event (e.g. "too old resource
+        version") is raised as its StatusError, so the caller relists."""
+        req = api_pb2.WatchRequest(resource=self.ref(resource, namespace), label_selector=label_selector,
+                                   field_selector=field_selector, resource_version=resource_version,
+                                   allow_bookmarks=allow_bookmarks)
+        call = self._stub.Watch(req, metadata=self._metadata)
+        try:
+            async for event in call:
+                obj = json.loads(event.object)
+                if event.type == "ERROR":
+                    raise _status_to_error(obj)
+                yield event.type, obj
+        except grpc.aio.AioRpcError as err:
+            if err.code() == grpc.StatusCode.CANCELLED:
+                return
+            raise _error(err) from None
+        finally:
+            call.cancel()
+
+
+def _error(err: grpc.aio.AioRpcError) -> StatusError:
+    if err.code() == grpc.StatusCode.UNAVAILABLE and not err.trailing_metadata():
+        return ServiceUnavailable(f"the connection to the server {err.details()}")
+    return from_rpc_error(err)
+
+
+def _status_to_error(status: Obj) -> StatusError:
+    return error_from_status(status)
