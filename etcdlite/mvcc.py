@@ -302,7 +302,9 @@ class MvccStore:
         cut = bisect.bisect_left(self._events, revision, key=lambda item: item[0])
         del self._events[:cut]
         if self._events and self._events[0][0] == revision:
-            kept = [e for e in self._events[0][1] if e.type == Event.PUT]
+            # At the compaction revision only the puts survive, and what they
+            # replaced is gone (etcd: no prev_kv once it is compacted).
+            kept = [Event(type=e.type, kv=e.kv) for e in self._events[0][1] if e.type == Event.PUT]
             if kept:
                 self._events[0] = (revision, kept)
             else:
