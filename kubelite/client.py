@@ -16,8 +16,8 @@ from typing import Any
 
 import grpc
 
-from kubelite.errors import ServiceUnavailable, StatusError, error_from_status, from_rpc_error
 from kubelite import api
+from kubelite.errors import ServiceUnavailable, StatusError, error_from_status, from_rpc_error
 from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
 
 TRACE_KEY = "kubelite-trace-bin"
