@@ -17,11 +17,11 @@ from apiserver.audit_log import AuditLog
 from apiserver.authn import Authenticator
 from apiserver.authz import Authorizer
 from apiserver.caches import NamespaceCache, PodNodeCache, ResourceCache
-from kubelite.errors import AlreadyExists, StatusError
 from apiserver.registry import GenericStore
 from apiserver.server import ApiServicer
 from etcdlite.client import EtcdClient
 from kubelite import api
+from kubelite.errors import AlreadyExists, StatusError
 from kubelite.gen.kubelite.v1 import api_pb2_grpc
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from kubelite.errors import StatusError
 
 class AuditLog:
     def __init__(self, path: str | None) -> None:
-        self._file: IO[str] | None = open(path, "a", buffering=1) if path else None  # noqa: SIM115
+        self._file: IO[str] | None = open(path, "a", buffering=1) if path else None
         self._lock = threading.Lock()
 
     def record(self, request: Request, error: Exception | None) -> None:

@@ -10,10 +10,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from kubelite.errors import Expired, StatusError
 from apiserver.registry import GenericStore
 from apiserver.selectors import Selector
 from kubelite.api import ResourceInfo
+from kubelite.errors import Expired, StatusError
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]

@@ -16,8 +16,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from apiserver.context import Request, Span
-from kubelite.errors import Conflict, Forbidden, Invalid, StatusError, Unauthorized
 from apiserver.stages import admission, audit, authenticate, authorize, decode, store, validate
+from kubelite.errors import Conflict, Forbidden, Invalid, StatusError, Unauthorized
 
 Stage = Callable[[Request, Any], Awaitable[None]]
 

@@ -20,6 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from apiserver.selectors import Selector
+from etcdlite.client import EtcdClient
+from etcdlite.errors import Compacted, EtcdliteError, Unavailable
+from etcdlite.keyrange import prefix_end
+from kubelite.api import ResourceInfo
 from kubelite.errors import (
     AlreadyExists,
     BadRequest,
@@ -30,11 +35,6 @@ from kubelite.errors import (
     ServiceUnavailable,
     StatusError,
 )
-from apiserver.selectors import Selector
-from etcdlite.client import EtcdClient
-from etcdlite.errors import Compacted, EtcdliteError, Unavailable
-from etcdlite.keyrange import prefix_end
-from kubelite.api import ResourceInfo
 from kubelite.gen.etcdserverpb import rpc_pb2
 from kubelite.gen.mvccpb import kv_pb2
 

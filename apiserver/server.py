@@ -15,9 +15,9 @@ from grpc_status import rpc_status
 
 from apiserver import pipeline
 from apiserver.context import Request
-from kubelite.errors import BadRequest, Expired, NotFound, StatusError, to_rpc_status
 from apiserver.registry import ListResult
 from kubelite import api
+from kubelite.errors import BadRequest, Expired, NotFound, StatusError, to_rpc_status
 from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ import json
 from typing import Any
 
 from apiserver.context import Request
-from kubelite.errors import Forbidden, NotFound
 from apiserver.strategies import strategy_for
 from kubelite import api
+from kubelite.errors import Forbidden, NotFound
 
 WRITES = {"create", "update", "patch"}
 

@@ -13,7 +13,7 @@ from kubelite.errors import Forbidden
 
 async def run(request: Request, services: Any) -> None:
     assert request.user is not None
-    decision = services.authorizer.authorize(request)
+    decision = await services.authorizer.authorize(request)
     if not decision.allowed:
         request.note(decision.reason or "no RBAC rule allows it")
         raise Forbidden(decision.message, kind=request.info.resource, name=request.name,

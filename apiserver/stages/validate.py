@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from apiserver.context import Request
-from kubelite.errors import BadRequest, Invalid
 from kubelite import api
+from kubelite.errors import BadRequest, Invalid
 
 CHECKED = {"create", "update", "patch"}
 

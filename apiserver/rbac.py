@@ -1,0 +1,181 @@
+"""RBAC: Roles, ClusterRoles and their bindings decide who may do what.
+
+Pure logic over the objects as stored (Kubernetes JSON dicts), read through a
+provider so the API server can feed it from its watch-fed caches. It also
+holds the bootstrap policy (cluster-admin, admin, edit, view and the system
+components' roles) and kube-apiserver's wording for a denial.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Obj = dict[str, Any]
+MASTERS = "system:masters"
+RBAC_GROUP = "rbac.authorization.k8s.io"
+
+
+@dataclass(frozen=True)
+class Attributes:
+    """One request, as the authorizers see it."""
+
+    user: str
+    groups: tuple[str, ...]
+    verb: str
+    api_group: str
+    resource: str
+    subresource: str = ""
+    namespace: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""
+
+
+def forbidden_message(a: Attributes) -> str:
+    """kube-apiserver's sentence for a denied request."""
+    resource = f"{a.resource}/{a.subresource}" if a.subresource else a.resource
+    subject = f'{a.resource} "{a.name}"' if a.name else a.resource
+    scope = f'in the namespace "{a.namespace}"' if a.namespace else "at the cluster scope"
+    return (f'{subject} is forbidden: User "{a.user}" cannot {a.verb} resource "{resource}" in API group '
+            f'"{a.api_group}" {scope}')
+
+
+def _rule_allows(rule: Obj, a: Attributes) -> bool:
+    verbs = rule.get("verbs") or []
+    if "*" not in verbs and a.verb not in verbs:
+        return False
+    groups = rule.get("apiGroups") or []
+    if "*" not in groups and a.api_group not in groups:
+        return False
+    wanted = f"{a.resource}/{a.subresource}" if a.subresource else a.resource
+    resources = rule.get("resources") or []
+    if "*" not in resources and wanted not in resources and not (a.subresource and f"*/{a.subresource}" in resources):
+        return False
+    names = rule.get("resourceNames") or []
+    return not names or (bool(a.name) and a.name in names)
+
+
+def _subject_matches(subject: Obj, a: Attributes, binding_namespace: str) -> bool:
+    kind, name = subject.get("kind"), subject.get("name")
+    if kind == "User":
+        return name == a.user
+    if kind == "Group":
+        return name in a.groups
+    if kind == "ServiceAccount":
+        namespace = subject.get("namespace") or binding_namespace
+        return a.user == f"system:serviceaccount:{namespace}:{name}"
+    return False
+
+
+class RBACAuthorizer:
+    """`objects(kind)` returns the stored objects of "roles", "clusterroles",
+    "rolebindings" or "clusterrolebindings"."""
+
+    def __init__(self, objects: Callable[[str], list[Obj]]) -> None:
+        self._objects = objects
+
+    def _role(self, kind: str, namespace: str, name: str) -> Obj | None:
+        plural = "clusterroles" if kind == "ClusterRole" else "roles"
+        for role in self._objects(plural):
+            meta = role.get("metadata") or {}
+            if meta.get("name") == name and (plural == "clusterroles" or meta.get("namespace") == namespace):
+                return role
+        return None
+
+    def authorize(self, a: Attributes) -> Decision:
+        if MASTERS in a.groups:
+            return Decision(True, f'RBAC: allowed because user "{a.user}" is in group "{MASTERS}"')
+        for plural in ("clusterrolebindings", "rolebindings"):
+            for binding in self._objects(plural):
+                meta = binding.get("metadata") or {}
+                namespace = meta.get("namespace", "") if plural == "rolebindings" else ""
+                if plural == "rolebindings" and namespace != a.namespace:
+                    continue
+                subject = next((s for s in binding.get("subjects") or []
+                                if _subject_matches(s, a, namespace)), None)
+                if subject is None:
+                    continue
+                ref = binding.get("roleRef") or {}
+                role = self._role(ref.get("kind", ""), namespace, ref.get("name", ""))
+                if role is None:
+                    continue
+                if any(_rule_allows(rule, a) for rule in role.get("rules") or []):
+                    kind = "ClusterRoleBinding" if plural == "clusterrolebindings" else "RoleBinding"
+                    where = f' in namespace "{namespace}"' if namespace else ""
+                    return Decision(True, f'RBAC: allowed by {kind} "{meta.get("name")}"{where} of '
+                                          f'{ref.get("kind")} "{ref.get("name")}" to {subject.get("kind")} '
+                                          f'"{subject.get("name")}"')
+        return Decision(False, "")
+
+
+# --------------------------------------------------------------- bootstrap
+READ = ["get", "list", "watch"]
+WRITE = ["create", "update", "patch", "delete", "deletecollection"]
+COORDINATION = "coordination.k8s.io"
+
+
+def _rule(verbs: list[str], resources: list[str], groups: tuple[str, ...] = ("",),
+          names: list[str] | None = None) -> Obj:
+    rule: Obj = {"apiGroups": list(groups), "resources": resources, "verbs": verbs}
+    if names:
+        rule["resourceNames"] = names
+    return rule
+
+
+def _cluster_role(name: str, rules: list[Obj]) -> Obj:
+    return {"apiVersion": f"{RBAC_GROUP}/v1", "kind": "ClusterRole",
+            "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}}, "rules": rules}
+
+
+def _binding(name: str, role: str, kind: str, subject: str) -> Obj:
+    subj: Obj = {"kind": kind, "name": subject, "apiGroup": RBAC_GROUP}
+    return {"apiVersion": f"{RBAC_GROUP}/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+            "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": role}, "subjects": [subj]}
+
+
+def bootstrap_policy() -> list[Obj]:
+    """The ClusterRoles and ClusterRoleBindings every cluster starts with."""
+    view = [_rule(READ, ["pods", "pods/log", "pods/status", "configmaps", "events", "namespaces"]),
+            _rule(READ, ["leases"], (COORDINATION,))]
+    edit = [*view, _rule(WRITE, ["pods", "configmaps", "events"]), _rule(WRITE, ["leases"], (COORDINATION,))]
+    admin = [*edit, _rule([*READ, *WRITE], ["roles", "rolebindings"], (RBAC_GROUP,))]
+    return [
+        _cluster_role("cluster-admin", [_rule(["*"], ["*"], ("*",))]),
+        _cluster_role("admin", admin),
+        _cluster_role("edit", edit),
+        _cluster_role("view", view),
+        _cluster_role("system:kube-scheduler", [
+            _rule(READ, ["pods", "nodes", "namespaces"]),
+            _rule(["create"], ["pods/binding"]),
+            _rule(["update", "patch"], ["pods/status"]),
+            _rule(["create", "patch", "update"], ["events"]),
+            _rule([*READ, "create", "update"], ["leases"], (COORDINATION,)),
+        ]),
+        _cluster_role("system:kube-controller-manager", [
+            _rule([*READ, "update", "patch", "delete"], ["pods", "nodes"]),
+            _rule(["update", "patch"], ["pods/status", "nodes/status"]),
+            _rule(READ, ["namespaces"]),
+            _rule(["create", "patch", "update"], ["events"]),
+            _rule([*READ, "create", "update"], ["leases"], (COORDINATION,)),
+        ]),
+        _cluster_role("system:node", [
+            _rule(READ, ["pods", "namespaces", "configmaps"]),
+            _rule(["get", "list", "watch", "create", "update", "patch"], ["nodes", "nodes/status"]),
+            _rule(["update", "patch"], ["pods/status"]),
+            _rule(["delete"], ["pods"]),
+            _rule(["create", "patch", "update"], ["events"]),
+            _rule(["get", "create", "update", "patch"], ["leases"], (COORDINATION,)),
+        ]),
+        _binding("cluster-admin", "cluster-admin", "Group", MASTERS),
+        _binding("system:kube-scheduler", "system:kube-scheduler", "User", "system:kube-scheduler"),
+        _binding("system:kube-controller-manager", "system:kube-controller-manager", "User",
+                 "system:kube-controller-manager"),
+        _binding("system:node", "system:node", "Group", "system:nodes"),
+    ]
