@@ -89,9 +89,11 @@ def _credentials(config: ApiServerConfig) -> grpc.ServerCredentials | None:
     if config.client_ca_file:
         with open(config.client_ca_file, "rb") as f:
             ca = f.read()
-    # Client certificates are optional (bearer tokens also authenticate) but,
-    # when presented, must chain to the client CA: the handshake checks that.
-    return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=False)
+    # gRPC's Python API can only require client certificates or not ask for
+    # them at all, so with a client CA every connection is mutual TLS (and may
+    # still carry a bearer token, which then names the user); without one the
+    # server is TLS-only and bearer tokens are the way in.
+    return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=ca is not None)
 
 
 async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:

@@ -60,8 +60,8 @@ class BadRequest(StatusError):
 class Unauthorized(StatusError):
     reason, http_code, grpc_code = "Unauthorized", 401, grpc.StatusCode.UNAUTHENTICATED
 
-    def __init__(self, message: str = "Unauthorized") -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "Unauthorized", **details: Any) -> None:
+        super().__init__(message, **details)
 
 
 class Forbidden(StatusError):

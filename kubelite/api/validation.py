@@ -91,7 +91,7 @@ def _validate_meta(info: ResourceInfo, meta: ObjectMeta) -> list[FieldError]:
         causes.append(FieldError("metadata.name", "FieldValueRequired",
                                  "Required value: name or generateName is required"))
     elif meta.name:
-        why = dns1123_label(meta.name) if info.kind == "Namespace" else dns1123_subdomain(meta.name)
+        why = _name_rule(info)(meta.name)
         if why:
             causes.append(invalid("metadata.name", meta.name, why))
     if info.namespaced and meta.namespace:
@@ -110,6 +110,24 @@ def _validate_meta(info: ResourceInfo, meta: ObjectMeta) -> list[FieldError]:
         if why:
             causes.append(invalid("metadata.annotations", key, why))
     return causes
+
+
+def _path_segment(value: str) -> str | None:
+    """RBAC objects may be named like "system:node" (any path segment)."""
+    if value in (".", ".."):
+        return f"may not be '{value}'"
+    for bad in ("/", "%"):
+        if bad in value:
+            return f"may not contain '{bad}'"
+    return None
+
+
+def _name_rule(info: ResourceInfo) -> Any:
+    if info.kind == "Namespace":
+        return dns1123_label
+    if info.group == "rbac.authorization.k8s.io":
+        return _path_segment
+    return dns1123_subdomain
 
 
 def _quantities(path: str, values: dict[str, str] | None) -> tuple[list[FieldError], dict[str, Any]]:
