@@ -18,11 +18,12 @@ from apiserver.authn import Authenticator
 from apiserver.authz import Authorizer
 from apiserver.caches import NamespaceCache, PodNodeCache, ResourceCache
 from apiserver.registry import GenericStore
-from apiserver.server import ApiServicer
+from apiserver.server import ApiServicer, malformed
 from etcdlite.client import EtcdClient
 from kubelite import api
 from kubelite.errors import AlreadyExists, StatusError
-from kubelite.gen.kubelite.v1 import api_pb2_grpc
+from kubelite.gen.kubelite.v1 import api_pb2
+from kubelite.rawgrpc import add_raw_servicer
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
                         namespaces, pods, rbac)
 
     server = grpc.aio.server()
-    api_pb2_grpc.add_ApiServicer_to_server(ApiServicer(services), server)
+    add_raw_servicer(server, api_pb2.DESCRIPTOR.services_by_name["Api"], ApiServicer(services), malformed)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     address = f"{config.bind_address}:{config.port}"

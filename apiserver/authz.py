@@ -8,6 +8,7 @@ agent may only list and watch pods with `fieldSelector=spec.nodeName=<itself>`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +62,9 @@ class Authorizer:
         assert request.user is not None
         attrs = Attributes(user=request.user.name, groups=tuple(request.user.groups), verb=request.verb,
                            api_group=request.info.group, resource=request.info.resource,
-                           subresource=request.subresource, namespace=request.namespace, name=request.name)
+                           subresource=request.subresource, namespace=request.namespace,
+                           # a create is a POST to the collection: Kubernetes authorizes it without a name
+                           name="" if request.verb == "create" and not request.subresource else request.name)
         pinned = self._node.requires_node_field_selector(attrs)
         if pinned is not None:
             selector = dict((f, v) for f, op, v in parse_field_selector(
@@ -69,14 +72,16 @@ class Authorizer:
                                                                       "metadata.namespace", "status.phase"}))
                 if op == "=")
             if selector.get("spec.nodeName") != pinned:
-                message = forbidden_message(attrs)
-                return Decision(False, f'node "{pinned}" may only {request.verb} pods with '
-                                       f"fieldSelector spec.nodeName={pinned}", message)
-        decision = self._node.authorize(attrs)
+                reason = f'node "{pinned}" may only {request.verb} pods with fieldSelector spec.nodeName={pinned}'
+                return Decision(False, reason, f"{forbidden_message(attrs)}: {reason}")
+        # The node authorizer also judges creates by the object's name (its own
+        # Node, its own Lease), as Kubernetes' NodeRestriction admission does.
+        node_attrs = dataclasses.replace(attrs, name=request.name)
+        decision = self._node.authorize(node_attrs)
         if decision is not None and not decision.allowed and attrs.resource == "pods" and attrs.name:
             # The pod cache may not have seen a binding that just happened:
             # ask the store before refusing a node its own pod.
-            decision = await self._recheck_pod(attrs, decision)
+            decision = await self._recheck_pod(node_attrs, decision)
         if decision is not None:
             return Decision(decision.allowed, decision.reason,
                             "" if decision.allowed else f"{forbidden_message(attrs)}: {decision.reason}")

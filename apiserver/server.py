@@ -182,6 +182,12 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
             yield api_pb2.WatchEvent(type="ERROR", object=_json_bytes(err.status()))
 
 
+async def malformed(context: grpc.aio.ServicerContext, message_name: str) -> None:
+    """A request that is not even a valid protobuf message: 400, not 500."""
+    err = BadRequest(f"the request is not a valid {message_name} message")
+    await context.abort_with_status(rpc_status.to_status(to_rpc_status(err)))
+
+
 def _attach_peer(request: Request, context: grpc.aio.ServicerContext) -> None:
     request.metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
     request.auth_context = dict(context.auth_context() or {})

@@ -10,13 +10,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
 import grpc
-from google.protobuf import message_factory
-from google.protobuf.descriptor import MethodDescriptor
-from google.protobuf.message import DecodeError, Message
 
 from etcdlite import validation
 from etcdlite.errors import Compacted, EtcdliteError, InvalidArgument, to_grpc_status
@@ -24,6 +21,7 @@ from etcdlite.member import Member
 from etcdlite.watch import Delivery, Watcher, WatchStream
 from kubelite.gen.etcdserverpb import rpc_pb2, rpc_pb2_grpc
 from kubelite.gen.mvccpb import kv_pb2
+from kubelite.rawgrpc import add_raw_servicer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -252,45 +250,9 @@ class _WatchSession:
         return out
 
 
-def _parse(message_class: type[Message], raw: bytes) -> Message:
-    try:
-        return message_class.FromString(raw)
-    except DecodeError:
-        raise InvalidArgument(f"etcdserver: malformed {message_class.DESCRIPTOR.name}") from None
-
-
-def _raw_handler(method: MethodDescriptor, impl: Callable[..., Any]) -> grpc.RpcMethodHandler:
-    """A handler that receives raw bytes, so a request that does not even parse
-    is answered INVALID_ARGUMENT (gRPC's own deserializer would say INTERNAL)."""
-    request_class = message_factory.GetMessageClass(method.input_type)
-    serialize = message_factory.GetMessageClass(method.output_type).SerializeToString
-
-    async def abort(context: grpc.aio.ServicerContext, err: EtcdliteError) -> None:
-        code, message = to_grpc_status(err)
-        await context.abort(code, message)
-
-    if not method.client_streaming:
-        async def unary(raw: bytes, context: grpc.aio.ServicerContext) -> Any:
-            try:
-                request = _parse(request_class, raw)
-            except InvalidArgument as err:
-                await abort(context, err)
-            return await impl(request, context)
-
-        return grpc.unary_unary_rpc_method_handler(unary, response_serializer=serialize)
-
-    async def stream(raw_requests: AsyncIterator[bytes], context: grpc.aio.ServicerContext) -> Any:
-        async def parsed() -> AsyncIterator[Message]:
-            async for raw in raw_requests:
-                try:
-                    yield _parse(request_class, raw)
-                except InvalidArgument as err:
-                    await abort(context, err)
-
-        async for response in impl(parsed(), context):
-            yield response
-
-    return grpc.stream_stream_rpc_method_handler(stream, response_serializer=serialize)
+async def _malformed(context: grpc.aio.ServicerContext, message_name: str) -> None:
+    code, message = to_grpc_status(InvalidArgument(f"etcdserver: malformed {message_name}"))
+    await context.abort(code, message)
 
 
 def add_services(server: grpc.aio.Server, member: Member) -> None:
@@ -303,6 +265,4 @@ def add_services(server: grpc.aio.Server, member: Member) -> None:
         "Maintenance": MaintenanceServicer(member),
     }
     for name, servicer in servicers.items():
-        service = rpc_pb2.DESCRIPTOR.services_by_name[name]
-        handlers = {m.name: _raw_handler(m, getattr(servicer, m.name)) for m in service.methods}
-        server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service.full_name, handlers),))
+        add_raw_servicer(server, rpc_pb2.DESCRIPTOR.services_by_name[name], servicer, _malformed)

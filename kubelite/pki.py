@@ -123,7 +123,7 @@ def init_pki(directory: Path, sans: tuple[str, ...] = DEFAULT_SANS, nodes: tuple
     wanted: dict[str, tuple[str, tuple[str, ...], bool]] = {
         "apiserver": ("kubelite-apiserver", (), True),
         **{stem: (cn, groups, False) for stem, (cn, groups) in CLIENTS.items()},
-        **{f"node-{n}" if not n.startswith("node-") else n: (f"system:node:{n}", ("system:nodes",), False)
+        **{f"node-{n}": (f"system:node:{n}", ("system:nodes",), False)
            for n in nodes},
     }
     for stem, (cn, groups, server) in wanted.items():
