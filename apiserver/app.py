@@ -41,6 +41,7 @@ class ApiServerConfig:
     client_ca_file: str | None = None
     token_auth_file: str | None = None
     audit_log_path: str | None = None
+    bookmark_interval: float = 60.0
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Services:
     namespaces: NamespaceCache
     pods: PodNodeCache
     rbac: dict[str, ResourceCache]
+    bookmark_interval: float = 60.0
 
 
 async def bootstrap(store: GenericStore) -> None:
@@ -112,7 +114,7 @@ async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
         cache.start()
     await asyncio.wait_for(asyncio.gather(*(c.ready.wait() for c in caches)), 60)
     services = Services(store, Authenticator(config.token_auth_file), authorizer, AuditLog(config.audit_log_path),
-                        namespaces, pods, rbac)
+                        namespaces, pods, rbac, config.bookmark_interval)
 
     server = grpc.aio.server()
     add_raw_servicer(server, api_pb2.DESCRIPTOR.services_by_name["Api"], ApiServicer(services), malformed)

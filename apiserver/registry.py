@@ -12,6 +12,7 @@ losing the race is a Conflict. What is special about a kind lives in its
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import uuid
@@ -245,13 +246,16 @@ class GenericStore:
         return int(response.deleted)
 
     # ------------------------------------------------------------------- watch
-    async def watch(self, info: ResourceInfo, namespace: str, selector: Selector,
-                    resource_version: str) -> AsyncIterator[WatchEvent]:
+    async def watch(self, info: ResourceInfo, namespace: str, selector: Selector, resource_version: str,
+                    bookmark_interval: float = 0.0) -> AsyncIterator[WatchEvent]:
         """Changes after `resource_version` (a list's RV, or any newer one).
-        Raises Expired ("too old resource version") when it was compacted."""
+        Raises Expired ("too old resource version") when it was compacted.
+        With a bookmark interval, a BOOKMARK carrying the current revision
+        comes at least that often, from an etcd progress request."""
         prefix = key_prefix(info, namespace)
         start = _parse_rv(resource_version) + 1
         watch = self.etcd.watch(prefix, prefix=True, start_revision=start, prev_kv=True)
+        ticker = asyncio.create_task(_request_progress(watch, bookmark_interval)) if bookmark_interval else None
         try:
             async for response in watch:
                 if not response.events:
@@ -267,7 +271,16 @@ class GenericStore:
         except Unavailable as err:
             raise ServiceUnavailable(f"etcdlite is unavailable: {err.message}") from None
         finally:
+            if ticker is not None:
+                ticker.cancel()
             watch.cancel()
+
+
+async def _request_progress(watch: Any, interval: float) -> None:
+    await watch.created.wait()
+    while True:
+        await asyncio.sleep(interval)
+        await watch.request_progress()
 
 
 def _translate(event: kv_pb2.Event, selector: Selector) -> WatchEvent | None:

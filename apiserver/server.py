@@ -172,7 +172,8 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
                 for item in listed.items:
                     yield api_pb2.WatchEvent(type="ADDED", object=_json_bytes(item))
                 since = listed.resource_version
-            async for event in store.watch(info, req.namespace, selector, since):
+            interval = self.services.bookmark_interval if request.allow_bookmarks else 0.0
+            async for event in store.watch(info, req.namespace, selector, since, interval):
                 if event.type == "BOOKMARK" and not request.allow_bookmarks:
                     continue
                 yield api_pb2.WatchEvent(type=event.type, object=_json_bytes(event.obj))

@@ -207,6 +207,11 @@ class Watch:
         if self._call is not None:
             self._call.cancel()
 
+    async def request_progress(self) -> None:
+        """Ask the server for a progress response (header.revision = now)."""
+        if self._call is not None:
+            await self._call.write(rpc_pb2.WatchRequest(progress_request=rpc_pb2.WatchProgressRequest()))
+
     def __aiter__(self) -> AsyncIterator[rpc_pb2.WatchResponse]:
         return self._responses()
 

@@ -26,6 +26,7 @@ class LocalApiServer:
     nodes: tuple[str, ...] = ("node-1", "node-2")
     client_ca: bool = True
     tokens: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)  # token -> user, uid, groups
+    extra_args: list[str] = field(default_factory=list)
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
 
@@ -51,7 +52,7 @@ class LocalApiServer:
         args = [sys.executable, "-m", "apiserver", "--etcd-servers", ",".join(self.etcd_endpoints),
                 "--secure-port", str(self.port), "--tls-cert-file", str(self.pki / "apiserver.crt"),
                 "--tls-private-key-file", str(self.pki / "apiserver.key"),
-                "--audit-log-path", str(self.audit_log)]
+                "--audit-log-path", str(self.audit_log), *self.extra_args]
         if self.client_ca:
             args += ["--client-ca-file", str(self.pki / "ca.crt")]
         if self.tokens:

@@ -96,7 +96,7 @@ def test_errors_read_like_kubernetes(apiserver: LocalApiServer) -> None:
         fields = {cause["field"] for cause in caught.value.causes}
         assert fields == {"spec.containers[0].image", "spec.containers[1].name", "spec.restartPolicy"}
         assert str(caught.value).startswith('Pod "bad" is invalid: [')
-        with pytest.raises(Invalid, match='unknown field "spec.colour"'):
+        with pytest.raises(Invalid, match=r'unknown field "spec\.colour"'):
             await c.create("pods", {**pod("x"), "spec": {**pod("x")["spec"], "colour": "blue"}}, "default")
         with pytest.raises(NotFound, match='namespaces "nope" not found'):
             await c.create("pods", pod("lost"), "nope")
@@ -118,7 +118,7 @@ def test_update_is_compare_and_swap_on_resource_version(apiserver: LocalApiServe
                                            "modified; please apply your changes to the latest version"):
             await c.update("pods", created)
         del updated["metadata"]["resourceVersion"]
-        with pytest.raises(Invalid, match="metadata.resourceVersion"):
+        with pytest.raises(Invalid, match=r"metadata\.resourceVersion"):
             await c.update("pods", updated)
         fresh = await c.get("pods", "cas", "default")
         fresh["spec"]["restartPolicy"] = "Never"
@@ -271,7 +271,7 @@ def test_node_agent_may_touch_only_its_own_pods(apiserver: LocalApiServer) -> No
                 await kubelet.get("pods", "on-2", "default")
             with pytest.raises(Forbidden):
                 await kubelet.patch("pods", "on-2", {"status": {"phase": "Failed"}}, "default", status=True)
-            with pytest.raises(Forbidden, match="spec.nodeName=node-1"):
+            with pytest.raises(Forbidden, match=r"spec\.nodeName=node-1"):
                 await kubelet.list("pods", "default")
             listed = await kubelet.list("pods", "default", field_selector="spec.nodeName=node-1")
             assert {p["metadata"]["name"] for p in listed["items"]} == {"on-1"}
@@ -374,3 +374,97 @@ def test_random_json_objects_never_fail_internally_or_write(apiserver: LocalApiS
         after = (await c.list("pods", "default"))["items"]
         assert [p["metadata"]["name"] for p in after] == [p["metadata"]["name"] for p in before]
     run(with_client(apiserver, body))
+
+
+def test_watch_resumes_across_an_etcdlite_leader_kill_without_gaps_or_duplicates(
+        tmp_path: Path, etcdlite_cluster: LocalCluster) -> None:
+    server = LocalApiServer(tmp_path / "resume", etcdlite_cluster.endpoints,
+                            extra_args=["--watch-bookmark-interval", "0.5"])
+    server.start()
+    try:
+        async def body() -> None:
+            async with server.client() as c:
+                start = (await c.list("configmaps", "default"))["metadata"]["resourceVersion"]
+                seen: list[str] = []
+                last_rv = start
+
+                async def follow(since: str) -> None:
+                    nonlocal last_rv
+                    async for kind, obj in c.watch("configmaps", "default", resource_version=since,
+                                                   allow_bookmarks=True):
+                        last_rv = obj["metadata"]["resourceVersion"]
+                        if kind == "ADDED":
+                            seen.append(obj["metadata"]["name"])
+                        if len(seen) == 20:
+                            return
+
+                async def create(names: range) -> None:
+                    for i in names:
+                        cm = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cm-{i:02d}"}}
+                        for _ in range(100):  # writes during the election may fail: retry, as a controller would
+                            try:
+                                await c.create("configmaps", cm, "default")
+                                break
+                            except AlreadyExists:
+                                break
+                            except StatusError:
+                                await asyncio.sleep(0.1)
+
+                watcher = asyncio.create_task(follow(start))
+                await create(range(10))
+                etcdlite_cluster.kill_member(etcdlite_cluster.leader() or "etcd-1")
+                await create(range(10, 20))
+                try:
+                    await asyncio.wait_for(asyncio.shield(watcher), 15)
+                except (TimeoutError, StatusError):
+                    # the stream broke with the replica it was on: resume from the last resourceVersion
+                    watcher.cancel()
+                    await asyncio.wait_for(follow(last_rv), 20)
+                assert seen == [f"cm-{i:02d}" for i in range(20)]
+        run(body())
+    finally:
+        server.stop()
+
+
+def test_bookmarks_carry_the_current_resource_version(apiserver: LocalApiServer) -> None:
+    async def body(c: ApiClient) -> None:
+        listed = await c.list("leases", "kube-system")
+        async for kind, obj in c.watch("leases", "kube-system", resource_version=listed["metadata"]["resourceVersion"],
+                                       allow_bookmarks=True):
+            assert kind == "BOOKMARK"
+            assert int(obj["metadata"]["resourceVersion"]) >= int(listed["metadata"]["resourceVersion"])
+            return
+    # the shared server uses the default 60 s interval; a dedicated one is faster
+    server = LocalApiServer(apiserver.base_dir / "bookmarks", apiserver.etcd_endpoints,
+                            extra_args=["--watch-bookmark-interval", "0.3"])
+    server.start()
+    try:
+        run(asyncio.wait_for(with_client(server, body), 10))
+    finally:
+        server.stop()
+
+
+def test_two_api_servers_share_one_store(apiserver: LocalApiServer) -> None:
+    second = LocalApiServer(apiserver.base_dir / "second", apiserver.etcd_endpoints)
+    # same PKI, so the same admin certificate works on both
+    second.base_dir.mkdir(parents=True, exist_ok=True)
+    import shutil
+
+    shutil.copytree(apiserver.pki, second.pki, dirs_exist_ok=True)
+    second.start()
+    try:
+        async def body() -> None:
+            async with apiserver.client() as one, second.client() as two:
+                created = await one.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                          "metadata": {"name": "shared"}, "data": {"k": "1"}},
+                                           "default")
+                got = await two.get("configmaps", "shared", "default")
+                assert got["metadata"]["uid"] == created["metadata"]["uid"]
+                got["data"]["k"] = "2"
+                await two.update("configmaps", got)
+                created["data"]["k"] = "3"
+                with pytest.raises(Conflict):
+                    await one.update("configmaps", created)
+        run(body())
+    finally:
+        second.stop()
