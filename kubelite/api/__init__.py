@@ -8,7 +8,7 @@ resource registry that maps kubectl names ("po", "pods", "Pod") to kinds.
 """
 
 from kubelite.api.defaults import apply_defaults
-from kubelite.api.errors import FieldError, InvalidObject, UnknownKind
+from kubelite.api.errors import FieldError, InvalidObject, UnknownKind, UnknownResource
 from kubelite.api.meta import KubeObject
 from kubelite.api.quantity import bytes_value, cpu_millis, parse_quantity
 from kubelite.api.registry import ALL_RESOURCES, ResourceInfo, resource_by_name, resource_for_kind
@@ -22,6 +22,7 @@ __all__ = [
     "KubeObject",
     "ResourceInfo",
     "UnknownKind",
+    "UnknownResource",
     "apply_defaults",
     "bytes_value",
     "cpu_millis",

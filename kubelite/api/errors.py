@@ -74,3 +74,14 @@ class UnknownKind(Exception):
         super().__init__(message)
         self.api_version = api_version
         self.kind = kind
+
+
+class UnknownResource(LookupError):
+    """A resource name (as typed to kubectl) that names no kind we serve."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f'the server doesn\'t have a resource type "{name}"')
+        self.name = name
+
+    def __str__(self) -> str:
+        return str(self.args[0])

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kubelite.api import coordination, core, rbac
+from kubelite.api.errors import UnknownResource
 from kubelite.api.meta import KubeObject
 
 
@@ -56,8 +57,8 @@ def resource_for_kind(api_version: str, kind: str) -> ResourceInfo | None:
 
 def resource_by_name(name: str) -> ResourceInfo:
     """"pods", "pod", "po", "Pod", "leases.coordination.k8s.io" -> the resource.
-    Raises KeyError with kubectl's wording for an unknown name."""
+    Raises UnknownResource (kubectl's wording) for an unknown name."""
     info = _BY_NAME.get(name.lower())
     if info is None:
-        raise KeyError(f'the server doesn\'t have a resource type "{name}"')
+        raise UnknownResource(name)
     return info

@@ -1,0 +1,134 @@
+"""Authorization matrix: users x verbs x resources x namespaces against the
+bootstrap policy plus a few bindings, with the expected allow or deny, and
+kube-apiserver's denial sentences."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from apiserver.node_authorizer import NodeAuthorizer
+from apiserver.rbac import Attributes, RBACAuthorizer, bootstrap_policy, forbidden_message
+
+RBAC_V1 = "rbac.authorization.k8s.io/v1"
+
+
+def binding(name: str, namespace: str, role_kind: str, role: str, subjects: list[dict[str, str]]) -> dict[str, Any]:
+    return {"apiVersion": RBAC_V1, "kind": "RoleBinding", "metadata": {"name": name, "namespace": namespace},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": role},
+            "subjects": subjects}
+
+
+OBJECTS: dict[str, list[dict[str, Any]]] = {"roles": [], "clusterroles": [], "rolebindings": [],
+                                            "clusterrolebindings": []}
+for obj in bootstrap_policy():
+    OBJECTS["clusterroles" if obj["kind"] == "ClusterRole" else "clusterrolebindings"].append(obj)
+OBJECTS["roles"].append({"apiVersion": RBAC_V1, "kind": "Role", "metadata": {"name": "one-cm", "namespace": "dev"},
+                         "rules": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "update"],
+                                    "resourceNames": ["settings"]}]})
+OBJECTS["rolebindings"] += [
+    binding("devs-edit", "dev", "ClusterRole", "edit", [{"kind": "Group", "name": "devs"}]),
+    binding("ann-view", "dev", "ClusterRole", "view", [{"kind": "User", "name": "ann"}]),
+    binding("carl-one-cm", "dev", "Role", "one-cm", [{"kind": "User", "name": "carl"}]),
+    binding("robot-edit", "ci", "ClusterRole", "edit", [{"kind": "ServiceAccount", "name": "robot"}]),
+]
+
+rbac = RBACAuthorizer(lambda kind: OBJECTS[kind])
+USERS = {
+    "admin": ("kubelite-admin", ("system:masters",)),
+    "bob": ("bob", ("devs",)),
+    "ann": ("ann", ()),
+    "carl": ("carl", ()),
+    "nobody": ("nobody", ()),
+    "scheduler": ("system:kube-scheduler", ()),
+    "robot": ("system:serviceaccount:ci:robot", ()),
+}
+
+MATRIX = [
+    # user, verb, resource, subresource, namespace, name, allowed
+    ("admin", "delete", "nodes", "", "", "n1", True),
+    ("admin", "create", "pods", "", "prod", "", True),
+    ("bob", "create", "pods", "", "dev", "", True),
+    ("bob", "create", "pods", "", "prod", "", False),
+    ("bob", "delete", "configmaps", "", "dev", "c", True),
+    ("bob", "create", "rolebindings", "", "dev", "", False),
+    ("bob", "list", "nodes", "", "", "", False),
+    ("ann", "list", "pods", "", "dev", "", True),
+    ("ann", "get", "pods", "log", "dev", "p", True),
+    ("ann", "create", "pods", "", "dev", "", False),
+    ("ann", "list", "pods", "", "prod", "", False),
+    ("carl", "get", "configmaps", "", "dev", "settings", True),
+    ("carl", "get", "configmaps", "", "dev", "other", False),
+    ("carl", "list", "configmaps", "", "dev", "", False),
+    ("nobody", "get", "pods", "", "dev", "p", False),
+    ("scheduler", "create", "pods", "binding", "dev", "p", True),
+    ("scheduler", "delete", "pods", "", "dev", "p", False),
+    ("scheduler", "update", "pods", "status", "dev", "p", True),
+    ("scheduler", "update", "pods", "", "dev", "p", False),
+    ("robot", "create", "pods", "", "ci", "", True),
+    ("robot", "create", "pods", "", "dev", "", False),
+]
+
+
+@pytest.mark.parametrize(("user", "verb", "resource", "sub", "namespace", "name", "allowed"), MATRIX,
+                         ids=[f"{u}-{v}-{r}{'/' + s if s else ''}-in-{ns or 'cluster'}-"
+                              f"{'allowed' if a else 'denied'}" for u, v, r, s, ns, _, a in MATRIX])
+def test_rbac_matrix(user: str, verb: str, resource: str, sub: str, namespace: str, name: str,
+                     allowed: bool) -> None:
+    username, groups = USERS[user]
+    decision = rbac.authorize(Attributes(username, groups, verb, "", resource, sub, namespace, name))
+    assert decision.allowed is allowed
+    if allowed:
+        assert decision.reason.startswith("RBAC: allowed")
+
+
+def test_allow_reason_names_the_binding_and_role() -> None:
+    decision = rbac.authorize(Attributes("bob", ("devs",), "create", "", "pods", "", "dev"))
+    assert decision.reason == ('RBAC: allowed by RoleBinding "devs-edit" in namespace "dev" of ClusterRole "edit" '
+                               'to Group "devs"')
+
+
+@pytest.mark.parametrize(("attrs", "message"), [
+    (Attributes("bob", (), "create", "", "pods", "", "dev"),
+     'pods is forbidden: User "bob" cannot create resource "pods" in API group "" in the namespace "dev"'),
+    (Attributes("bob", (), "get", "", "nodes", "", "", "n1"),
+     'nodes "n1" is forbidden: User "bob" cannot get resource "nodes" in API group "" at the cluster scope'),
+    (Attributes("bob", (), "create", "", "pods", "binding", "dev", "p"),
+     'pods "p" is forbidden: User "bob" cannot create resource "pods/binding" in API group "" in the namespace '
+     '"dev"'),
+], ids=["namespaced", "cluster-scoped", "subresource"])
+def test_denials_read_like_kube_apiserver(attrs: Attributes, message: str) -> None:
+    assert forbidden_message(attrs) == message
+
+
+BOUND = {("default", "mine"): "node-1", ("default", "theirs"): "node-2"}
+node_authz = NodeAuthorizer(lambda ns, name: BOUND.get((ns, name)))
+NODE1 = ("system:node:node-1", ("system:nodes", "system:authenticated"))
+
+NODE_MATRIX = [
+    ("update", "", "nodes", "", "", "node-1", True),
+    ("update", "", "nodes", "status", "", "node-1", True),
+    ("update", "", "nodes", "status", "", "node-2", False),
+    ("create", "coordination.k8s.io", "leases", "", "kube-node-lease", "node-1", True),
+    ("update", "coordination.k8s.io", "leases", "", "kube-node-lease", "node-2", False),
+    ("update", "", "pods", "status", "default", "mine", True),
+    ("update", "", "pods", "status", "default", "theirs", False),
+    ("get", "", "pods", "", "default", "theirs", False),
+    ("delete", "", "pods", "", "default", "mine", True),
+]
+
+
+@pytest.mark.parametrize(("verb", "group", "resource", "sub", "namespace", "name", "allowed"), NODE_MATRIX,
+                         ids=[f"node-1-{v}-{r}{'/' + s if s else ''}-{n}-{'allowed' if a else 'denied'}"
+                              for v, _, r, s, _, n, a in NODE_MATRIX])
+def test_node_authorizer_matrix(verb: str, group: str, resource: str, sub: str, namespace: str, name: str,
+                                allowed: bool) -> None:
+    decision = node_authz.authorize(Attributes(*NODE1, verb, group, resource, sub, namespace, name))
+    assert decision is not None and decision.allowed is allowed
+
+
+def test_node_authorizer_has_no_opinion_about_other_users_and_pins_list_selectors() -> None:
+    assert node_authz.authorize(Attributes("bob", (), "get", "", "pods", "", "default", "mine")) is None
+    assert node_authz.requires_node_field_selector(Attributes(*NODE1, "watch", "", "pods")) == "node-1"
+    assert node_authz.requires_node_field_selector(Attributes("bob", (), "watch", "", "pods")) is None
