@@ -65,9 +65,9 @@ def decode(kv: kv_pb2.KeyValue, revision: int | None = None) -> Obj:
 
 
 def encode(obj: Obj) -> bytes:
-    stored = json.loads(json.dumps(obj))  # deep copy, JSON-clean
-    stored.get("metadata", {}).pop("resourceVersion", None)
-    return json.dumps(stored, separators=(",", ":"), sort_keys=True).encode()
+    """The stored form: the object without metadata.resourceVersion."""
+    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k != "resourceVersion"}
+    return json.dumps({**obj, "metadata": meta}, separators=(",", ":"), sort_keys=True).encode()
 
 
 def _meta(obj: Obj) -> dict[str, Any]:

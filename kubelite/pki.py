@@ -8,6 +8,7 @@ the identity (CN = user, O = groups), as Kubernetes client certificates do.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
 import os
 from dataclasses import dataclass
@@ -77,8 +78,10 @@ def issue(ca: Issued, cn: str, groups: tuple[str, ...] = (), sans: tuple[str, ..
     return Issued(builder.sign(ca.key, hashes.SHA256()), key)
 
 
+@functools.lru_cache(maxsize=4096)
 def identity_from_cert(pem: bytes | str) -> tuple[str, tuple[str, ...]]:
-    """(user, groups) from a client certificate: subject CN and O entries."""
+    """(user, groups) from a client certificate: subject CN and O entries.
+    Cached: a client presents the same certificate on every request."""
     cert = x509.load_pem_x509_certificate(pem.encode() if isinstance(pem, str) else pem)
     cns = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     groups = tuple(str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME))

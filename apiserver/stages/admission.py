@@ -50,6 +50,8 @@ async def mutate(request: Request, services: Any) -> None:
             "resourceVersion", "")
         strategy.prepare_for_update(obj, request.current)
     request.obj = obj
+    # validation may trust this decode instead of repeating it
+    request.options["decoded"] = (info, model, obj)
     changed = [f for f in _changed_fields(before, obj) if not f.startswith("status")]
     if changed:
         shown = ", ".join(changed[:6]) + (" ..." if len(changed) > 6 else "")

@@ -22,8 +22,17 @@ def _invalid(err: api.InvalidObject) -> Invalid:
 async def run(request: Request, services: Any) -> None:
     if request.verb not in CHECKED or request.obj is None:
         return
+    decoded = request.options.get("decoded")
     try:
-        info, model = api.parse_object(request.obj)
+        if decoded is not None and decoded[2] is request.obj:
+            # mutating admission decoded this very object; only re-check its
+            # semantics after defaulting (cheap) instead of decoding it again
+            info, model = decoded[0], decoded[1]
+            causes = api.validate_object(info, model)
+            if causes:
+                raise api.InvalidObject(info.kind, model.metadata.name or "", causes)
+        else:
+            info, model = api.parse_object(request.obj)
     except api.UnknownKind as err:
         raise BadRequest(str(err)) from None
     except api.InvalidObject as err:
