@@ -41,6 +41,13 @@ async def converge(cluster: LocalCluster, timeout: float = 15.0) -> int:
             await asyncio.sleep(0.1)
 
 
+async def write_sequentially(cluster: LocalCluster, prefix: str, count: int) -> None:
+    """Put prefix0000.. one after the other through the live members."""
+    async with EtcdClient([m.endpoint for m in cluster.members.values() if m.alive()]) as client:
+        for i in range(count):
+            await client.put(f"{prefix}{i:04d}", str(i))
+
+
 def test_write_sent_to_a_follower_commits_and_is_readable_on_every_member(shared_etcdlite: LocalCluster) -> None:
     async def scenario() -> None:
         async with EtcdClient([follower_of(shared_etcdlite)]) as writer:
@@ -271,12 +278,7 @@ def test_killed_follower_catches_up_and_digests_match(etcdlite_cluster: LocalClu
     victim = next(n for n in cluster.members if n != cluster.leader())
     cluster.kill_member(victim)
 
-    async def write(n: int) -> None:
-        async with EtcdClient([m.endpoint for m in cluster.members.values() if m.alive()]) as client:
-            for i in range(n):
-                await client.put(f"/catchup/{i:04d}", str(i))
-
-    asyncio.run(write(200))
+    asyncio.run(write_sequentially(cluster, "/catchup/", 200))
     cluster.start_member(victim)
     cluster.wait_ready()
     revision = asyncio.run(converge(cluster))
@@ -322,14 +324,9 @@ def test_snapshots_restore_a_lagging_follower_and_a_full_restart(tmp_path: Path)
         victim = next(n for n in cluster.members if n != cluster.leader())
         cluster.kill_member(victim)
 
-        async def write(n: int) -> None:
-            # one at a time: each put is its own Raft entry, so the log really
-            # outgrows --snapshot-count (concurrent puts would share entries)
-            async with EtcdClient([m.endpoint for m in cluster.members.values() if m.alive()]) as client:
-                for i in range(n):
-                    await client.put(f"/snap/{i:04d}", str(i))
-
-        asyncio.run(write(400))
+        # one at a time: each put is its own Raft entry, so the log really
+        # outgrows --snapshot-count (concurrent puts would share entries)
+        asyncio.run(write_sequentially(cluster, "/snap/", 400))
         deadline = time.monotonic() + 90
         while not any((m.data_dir / "raft.dump").exists() for m in cluster.members.values() if m.alive()):
             assert time.monotonic() < deadline, "no replica wrote a snapshot"

@@ -276,15 +276,21 @@ def test_watch_history_replays_every_event_since_any_retained_revision(script: l
         assert history == expected, f"events since {start}"
 
 
-@settings(max_examples=60, deadline=None)
-@given(script=scripts())
-def test_snapshot_restore_round_trips_state_and_digest(script: list[tuple[Any, ...]]) -> None:
+def replay(script: list[tuple[Any, ...]]) -> MvccStore:
+    """A store after `script`, commands that fail included (they change nothing)."""
     store = MvccStore()
     for op in script:
         try:
             store.apply(to_command(op))
         except EtcdliteError:
             pass
+    return store
+
+
+@settings(max_examples=60, deadline=None)
+@given(script=scripts())
+def test_snapshot_restore_round_trips_state_and_digest(script: list[tuple[Any, ...]]) -> None:
+    store = replay(script)
     copy = MvccStore()
     copy.restore(store.snapshot())
     assert copy.hash_kv() == store.hash_kv()
@@ -296,12 +302,7 @@ def test_snapshot_restore_round_trips_state_and_digest(script: list[tuple[Any, .
 @settings(max_examples=60, deadline=None)
 @given(script=scripts(), key=keys)
 def test_failed_commands_leave_revision_and_digest_unchanged(script: list[tuple[Any, ...]], key: bytes) -> None:
-    store = MvccStore()
-    for op in script:
-        try:
-            store.apply(to_command(op))
-        except EtcdliteError:
-            pass
+    store = replay(script)
     before = (store.revision, store.hash_kv())
     for bad in (rpc_pb2.PutRequest(key=key + b"-missing", ignore_value=True),
                 rpc_pb2.PutRequest(key=key, value=b"v", lease=987654)):
