@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast chaos compat proto proto-check lint bench-store tools clean
+.PHONY: demo test test-fast chaos compat proto proto-check lint bench-store bench-apiserver tools clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ lint: $(STAMP)
 
 bench-store: $(STAMP) tools
 	$(PY) bench/store.py
+
+bench-apiserver: $(STAMP)
+	$(PY) bench/apiserver.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
