@@ -17,7 +17,7 @@ from apiserver import pipeline
 from apiserver.context import Request
 from apiserver.registry import ListResult
 from kubelite import api
-from kubelite.errors import BadRequest, Expired, NotFound, StatusError, to_rpc_status
+from kubelite.errors import BadRequest, Expired, InternalError, NotFound, StatusError, to_rpc_status
 from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,6 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
             await self._fail(context, request, err)
         except Exception as err:  # a bug: log it, answer InternalError, never a stack trace
             log.exception("internal error")
-            from kubelite.errors import InternalError
-
             await self._fail(context, request, InternalError(f"Internal error occurred: {err}"))
         finally:
             if request is not None:

@@ -12,6 +12,7 @@ from apiserver.registry import now_rfc3339
 from apiserver.selectors import Selector
 from apiserver.strategies import strategy_for
 from kubelite import api
+from kubelite.errors import Invalid
 
 
 async def run(request: Request, services: Any) -> None:
@@ -48,9 +49,7 @@ async def run(request: Request, services: Any) -> None:
         request.result = await _delete(request, services)
 
 
-def _rv_required(request: Request) -> Exception:
-    from kubelite.errors import Invalid
-
+def _rv_required(request: Request) -> Invalid:
     name = request.name
     return Invalid(f'{request.info.kind} "{name}" is invalid: metadata.resourceVersion: Invalid value: 0x0: '
                    "must be specified for an update", kind=request.info.resource, name=name,
