@@ -55,7 +55,7 @@ class Informer:
             self._task.cancel()
             try:
                 await self._task
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping
+            except (asyncio.CancelledError, Exception):
                 pass
 
     def get(self, namespace: str, name: str) -> Obj | None:
