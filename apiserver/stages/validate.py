@@ -24,9 +24,10 @@ async def run(request: Request, services: Any) -> None:
         return
     decoded = request.options.get("decoded")
     try:
-        if decoded is not None and decoded[2] is request.obj:
-            # mutating admission decoded this very object; only re-check its
-            # semantics after defaulting (cheap) instead of decoding it again
+        if decoded is not None and decoded[2] is request.obj and request.current is None:
+            # a create that mutating admission decoded: only re-check its
+            # semantics after defaulting (cheap) instead of decoding it again;
+            # updates are decoded again, after the strategy copied server fields
             info, model = decoded[0], decoded[1]
             causes = api.validate_object(info, model)
             if causes:

@@ -468,3 +468,17 @@ def test_two_api_servers_share_one_store(apiserver: LocalApiServer) -> None:
         run(body())
     finally:
         second.stop()
+
+
+def test_update_without_server_owned_metadata_keeps_uid_and_creation_time(apiserver: LocalApiServer) -> None:
+    async def body(c: ApiClient) -> None:
+        lease = {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                 "metadata": {"name": "holder", "namespace": "kube-system"}, "spec": {"holderIdentity": "a"}}
+        created = await c.create("leases", lease, "kube-system")
+        again = {**lease, "metadata": {**lease["metadata"], "resourceVersion": created["metadata"]["resourceVersion"]},
+                 "spec": {"holderIdentity": "b"}}
+        updated = await c.update("leases", again, "kube-system")
+        assert updated["metadata"]["uid"] == created["metadata"]["uid"]
+        assert updated["metadata"]["creationTimestamp"] == created["metadata"]["creationTimestamp"]
+        assert updated["spec"]["holderIdentity"] == "b"
+    run(with_client(apiserver, body))
