@@ -179,7 +179,7 @@ class ProcessRuntime:
         env.update({e["name"]: str(e.get("value") or "") for e in spec.get("env") or [] if e.get("name")})
         argv = [*(spec.get("command") or []), *(spec.get("args") or [])]
         cwd = spec.get("workingDir") or str(c.log_path.parent)
-        if c.pid() is not None:
+        if c.last_terminated is not None:  # it ran before: this is a restart
             c.restart_count += 1
         try:
             with open(c.log_path, "ab") as log:

@@ -1,0 +1,173 @@
+"""Pods get placed and really run: three etcdlite replicas, the API server, the
+scheduler and two node agents with the process runtime, all real processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from etcdlite.localcluster import LocalCluster
+from kubelite.client import ApiClient
+from kubelite.localapiserver import LocalApiServer
+from kubelite.processes import ManagedProcess
+
+pytestmark = pytest.mark.integration
+NODES = ("node-1", "node-2")
+
+
+class Cluster:
+    def __init__(self, base: Path, etcd: LocalCluster) -> None:
+        self.base = base
+        self.apiserver = LocalApiServer(base / "apiserver", etcd.endpoints, nodes=NODES)
+        self.components: dict[str, ManagedProcess] = {}
+
+    def connection(self, stem: str) -> list[str]:
+        pki = self.apiserver.pki
+        return ["--server", self.apiserver.endpoint, "--certificate-authority", str(pki / "ca.crt"),
+                "--client-certificate", str(pki / f"{stem}.crt"), "--client-key", str(pki / f"{stem}.key")]
+
+    def start(self) -> None:
+        self.apiserver.start()
+        self.components["scheduler"] = ManagedProcess.module(
+            "scheduler", "scheduler", [*self.connection("scheduler"), "--leader-elect-retry-period", "0.5"],
+            self.base).start()
+        for i, node in enumerate(NODES):
+            self.components[node] = ManagedProcess.module(
+                node, "nodeagent", [*self.connection(f"node-{node}"), "--hostname-override", node,
+                                    "--root-dir", str(self.base / "nodes"), "--cpu", "2", "--memory", "4Gi",
+                                    "--node-labels", f"disk={'ssd' if i == 0 else 'hdd'}",
+                                    "--node-status-update-frequency", "1"], self.base).start()
+
+    def stop(self) -> None:
+        for component in self.components.values():
+            component.stop()
+        self.apiserver.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory, shared_etcdlite: LocalCluster) -> Iterator[Cluster]:
+    c = Cluster(tmp_path_factory.mktemp("workloads"), shared_etcdlite)
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+async def until(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(0.2)
+
+
+def python_pod(name: str, code: str, **spec: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
+            "spec": {"containers": [{"name": "main", "image": "python:3.11",
+                                     "command": ["python3", "-c", code]}], **spec}}
+
+
+def test_nodes_register_ready_with_leases(cluster: Cluster) -> None:
+    async def body(c: ApiClient) -> None:
+        async def ready() -> bool:
+            nodes = (await c.list("nodes"))["items"]
+            return len(nodes) == 2 and all(any(cond["type"] == "Ready" and cond["status"] == "True"
+                                               for cond in n["status"]["conditions"]) for n in nodes)
+        await until(ready, what="two Ready nodes")
+        leases = (await c.list("leases", "kube-node-lease"))["items"]
+        assert sorted(lease["spec"]["holderIdentity"] for lease in leases) == list(NODES)
+    run(with_admin(cluster, body))
+
+
+async def with_admin(cluster: Cluster, body: Any) -> Any:
+    async with cluster.apiserver.client() as c:
+        return await body(c)
+
+
+def test_sleeping_python_pod_runs_on_the_selected_node_and_logs(cluster: Cluster) -> None:
+    async def body(c: ApiClient) -> None:
+        await c.create("pods", python_pod("sleeper", "import time; print('hello from kubelite', flush=True); "
+                                                     "time.sleep(120)", nodeSelector={"disk": "hdd"}), "default")
+
+        async def running() -> Any:
+            pod = await c.get("pods", "sleeper", "default")
+            return pod if pod["status"].get("phase") == "Running" else None
+        pod = await until(running, what="sleeper Running")
+        assert pod["spec"]["nodeName"] == "node-2"
+        status = pod["status"]["containerStatuses"][0]
+        assert status["state"]["running"] and status["restartCount"] == 0
+        pid = int(status["containerID"].split("://")[1])
+        os.kill(pid, 0)  # a real process
+        log = cluster.base / "nodes" / "node-2" / "pods" / pod["metadata"]["uid"] / "main.log"
+        await until(lambda: _async(log.exists() and "hello from kubelite" in log.read_text()), what="log line")
+        events = (await c.list("events", "default", field_selector="involvedObject.name=sleeper"))["items"]
+        assert {"Scheduled", "Started"} <= {e["reason"] for e in events}
+
+        await c.delete("pods", "sleeper", "default", grace_period_seconds=1)
+
+        async def gone() -> bool:
+            try:
+                await c.get("pods", "sleeper", "default")
+                return False
+            except Exception:
+                return True
+        await until(gone, what="pod removed after graceful deletion")
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    run(with_admin(cluster, body))
+
+
+async def _async(value: Any) -> Any:
+    return value
+
+
+def test_crashing_container_reaches_crash_loop_back_off(cluster: Cluster) -> None:
+    async def body(c: ApiClient) -> None:
+        await c.create("pods", python_pod("crasher", "import sys; sys.exit(3)"), "default")
+
+        async def looping() -> Any:
+            pod = await c.get("pods", "crasher", "default")
+            statuses = pod["status"].get("containerStatuses") or [{}]
+            waiting = (statuses[0].get("state") or {}).get("waiting") or {}
+            return pod if waiting.get("reason") == "CrashLoopBackOff" else None
+        pod = await until(looping, what="CrashLoopBackOff")
+        status = pod["status"]["containerStatuses"][0]
+        assert status["lastState"]["terminated"]["exitCode"] == 3
+        assert status["lastState"]["terminated"]["reason"] == "Error"
+        first = status["restartCount"]
+
+        async def restarted() -> Any:
+            p = await c.get("pods", "crasher", "default")
+            return p["status"]["containerStatuses"][0]["restartCount"] > first
+        await until(restarted, timeout=30, what="a restart after the back-off")
+        await c.delete("pods", "crasher", "default", grace_period_seconds=0)
+    run(with_admin(cluster, body))
+
+
+def test_pod_without_command_waits_with_a_clear_reason(cluster: Cluster) -> None:
+    async def body(c: ApiClient) -> None:
+        nginx = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "nginx"},
+                 "spec": {"containers": [{"name": "nginx", "image": "nginx:1.14.2", "ports": [{"containerPort": 80}]}]}}
+        await c.create("pods", nginx, "default")
+
+        async def waiting() -> Any:
+            pod = await c.get("pods", "nginx", "default")
+            statuses = pod["status"].get("containerStatuses") or [{}]
+            return ((statuses[0].get("state") or {}).get("waiting") or {}).get("reason") == "RunContainerError"
+        await until(waiting, what="RunContainerError")
+        await c.delete("pods", "nginx", "default", grace_period_seconds=0)
+    run(with_admin(cluster, body))
