@@ -1,0 +1,1 @@
+"""kubelite-controller-manager: background controllers (node lifecycle today)."""
