@@ -37,6 +37,10 @@ class Cluster:
         self.components["scheduler"] = ManagedProcess.module(
             "scheduler", "scheduler", [*self.connection("scheduler"), "--leader-elect-retry-period", "0.5"],
             self.base).start()
+        self.components["controller-manager"] = ManagedProcess.module(
+            "controller-manager", "controllers", [*self.connection("controller-manager"),
+                                                  "--node-monitor-grace-period", "3", "--pod-eviction-timeout", "2",
+                                                  "--leader-elect-retry-period", "0.5"], self.base).start()
         for i, node in enumerate(NODES):
             self.components[node] = ManagedProcess.module(
                 node, "nodeagent", [*self.connection(f"node-{node}"), "--hostname-override", node,
@@ -88,8 +92,11 @@ def test_nodes_register_ready_with_leases(cluster: Cluster) -> None:
             return len(nodes) == 2 and all(any(cond["type"] == "Ready" and cond["status"] == "True"
                                                for cond in n["status"]["conditions"]) for n in nodes)
         await until(ready, what="two Ready nodes")
-        leases = (await c.list("leases", "kube-node-lease"))["items"]
-        assert sorted(lease["spec"]["holderIdentity"] for lease in leases) == list(NODES)
+
+        async def leases() -> bool:
+            items = (await c.list("leases", "kube-node-lease"))["items"]
+            return sorted(lease["spec"]["holderIdentity"] for lease in items) == list(NODES)
+        await until(leases, what="a Lease per node")
     run(with_admin(cluster, body))
 
 
@@ -170,4 +177,70 @@ def test_pod_without_command_waits_with_a_clear_reason(cluster: Cluster) -> None
             return ((statuses[0].get("state") or {}).get("waiting") or {}).get("reason") == "RunContainerError"
         await until(waiting, what="RunContainerError")
         await c.delete("pods", "nginx", "default", grace_period_seconds=0)
+    run(with_admin(cluster, body))
+
+
+def test_a_second_scheduler_takes_over_when_the_leader_is_killed(cluster: Cluster) -> None:
+    standby = ManagedProcess.module("scheduler-2", "scheduler", [*cluster.connection("scheduler"),
+                                                                  "--leader-elect-retry-period", "0.5",
+                                                                  "--leader-elect-lease-duration", "3",
+                                                                  "--leader-elect-renew-deadline", "2"],
+                                    cluster.base).start()
+    cluster.components["scheduler-2"] = standby
+    time.sleep(1.0)
+    cluster.components["scheduler"].kill()  # SIGKILL the active one
+
+    async def body(c: ApiClient) -> None:
+        await c.create("pods", python_pod("after-failover", "import time; time.sleep(60)"), "default")
+
+        async def bound() -> Any:
+            return (await c.get("pods", "after-failover", "default"))["spec"].get("nodeName")
+        await until(bound, timeout=40, what="the standby scheduler to bind a pending pod")
+        await c.delete("pods", "after-failover", "default", grace_period_seconds=0)
+    run(with_admin(cluster, body))
+
+
+def test_killed_node_agent_goes_not_ready_and_its_pods_are_evicted(cluster: Cluster) -> None:
+    async def body(c: ApiClient) -> None:
+        await c.create("pods", python_pod("doomed", "import time; time.sleep(300)", nodeSelector={"disk": "ssd"}),
+                       "default")
+
+        async def running() -> Any:
+            pod = await c.get("pods", "doomed", "default")
+            return pod if pod["status"].get("phase") == "Running" else None
+        pod = await until(running, what="doomed Running on node-1")
+        pid = int(pod["status"]["containerStatuses"][0]["containerID"].split("://")[1])
+        cluster.components["node-1"].kill()  # SIGKILL the node agent
+
+        async def not_ready() -> Any:
+            node = await c.get("nodes", "node-1")
+            ready = next(cond for cond in node["status"]["conditions"] if cond["type"] == "Ready")
+            taints = {t["key"] for t in node["spec"].get("taints") or []}
+            return ready["status"] == "Unknown" and "node.kubernetes.io/unreachable" in taints
+        await until(not_ready, timeout=30, what="node-1 NotReady and tainted unreachable")
+
+        async def evicted() -> bool:
+            names = {p["metadata"]["name"] for p in (await c.list("pods", "default",
+                                                                   field_selector="spec.nodeName=node-1"))["items"]}
+            return "doomed" not in names
+        await until(evicted, timeout=30, what="doomed evicted from node-1")
+        os.kill(pid, 0)  # the agent died, so nobody stopped the container yet
+
+        # a restarted agent cleans up what it left running for pods no longer bound to it
+        cluster.components["node-1"].start()
+
+        async def reaped() -> bool:
+            try:
+                os.kill(pid, 0)
+                return False
+            except ProcessLookupError:
+                return True
+        await until(reaped, timeout=30, what="the restarted agent to kill the orphaned container")
+
+        async def ready_again() -> Any:
+            node = await c.get("nodes", "node-1")
+            taints = {t["key"] for t in node["spec"].get("taints") or []}
+            ready = next(cond for cond in node["status"]["conditions"] if cond["type"] == "Ready")
+            return ready["status"] == "True" and "node.kubernetes.io/unreachable" not in taints
+        await until(ready_again, timeout=30, what="node-1 Ready again without the taint")
     run(with_admin(cluster, body))
