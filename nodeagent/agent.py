@@ -58,6 +58,7 @@ class NodeAgent:
         self._dirty: set[tuple[str, str]] = set()
         self._running: set[tuple[str, str]] = set()
         self._wakeup = asyncio.Event()
+        self._deleted: dict[tuple[str, str], Obj] = {}
         # called with the UIDs of the pods bound here once the first list is in
         self.on_synced: Callable[[set[str]], object] | None = None
 
@@ -137,7 +138,11 @@ class NodeAgent:
 
     # ---------------------------------------------------------------- pod sync
     def _on_pod(self, kind: str, pod: Obj, old: Obj | None) -> None:
-        self._dirty.add(key_of(pod))
+        key = key_of(pod)
+        if kind == "DELETED":
+            # removed without us finalizing it (grace 0, eviction): stop it now
+            self._deleted[key] = pod
+        self._dirty.add(key)
         self._wakeup.set()
 
     async def sync_loop(self, stop: asyncio.Event) -> None:
@@ -164,6 +169,9 @@ class NodeAgent:
     async def _sync(self, key: tuple[str, str]) -> None:
         pod = self.pods.get(*key)
         if pod is None:
+            gone = self._deleted.pop(key, None)
+            if gone is not None and gone["metadata"].get("uid") in self.runtime.known_pods():
+                await self.runtime.kill(gone, 0)
             return
         meta = pod["metadata"]
         try:

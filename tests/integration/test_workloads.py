@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -49,9 +50,31 @@ class Cluster:
                                     "--node-status-update-frequency", "1"], self.base).start()
 
     def stop(self) -> None:
+        """Delete every pod (the agents stop their processes), then stop the
+        components; any container process still listed in a PID file is killed."""
+        async def delete_all() -> None:
+            async with self.apiserver.client() as c:
+                for pod in (await c.list("pods"))["items"]:
+                    meta = pod["metadata"]
+                    try:
+                        await c.delete("pods", meta["name"], meta["namespace"], grace_period_seconds=0)
+                    except Exception:
+                        pass
+        try:
+            run(delete_all())
+        except Exception:
+            pass
+        deadline = time.monotonic() + 15
+        while list((self.base / "nodes").rglob("*.pid")) and time.monotonic() < deadline:
+            time.sleep(0.2)
         for component in self.components.values():
             component.stop()
         self.apiserver.stop()
+        for pid_file in (self.base / "nodes").rglob("*.pid"):
+            try:
+                os.killpg(int(pid_file.read_text()), signal.SIGKILL)
+            except (ProcessLookupError, ValueError):
+                pass
 
 
 @pytest.fixture(scope="module")
