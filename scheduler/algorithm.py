@@ -34,12 +34,29 @@ def failure_message(total: int, reasons: Counter[str]) -> str:
     return f"0/{total} nodes are available{detail}."
 
 
-def schedule(pod: PodInfo, nodes: list[NodeInfo], weights: dict[str, int] | None = None) -> Decision:
+def feasible_nodes_to_find(total: int, percentage: int = 0) -> int:
+    """How many feasible nodes are enough, as kube-scheduler's
+    percentageOfNodesToScore: all below 100 nodes, else an adaptive share
+    (50% minus 1% per 125 nodes, at least 5%), never fewer than 100."""
+    if total < 100:
+        return total
+    share = percentage or max(5, 50 - total // 125)
+    return max(100, total * share // 100)
+
+
+def schedule(pod: PodInfo, nodes: list[NodeInfo], weights: dict[str, int] | None = None,
+             start: int = 0) -> Decision:
+    """Filter from `start` (callers rotate it, so every node gets its turn)
+    until enough feasible nodes are found, then score those."""
     weights = DEFAULT_WEIGHTS if weights is None else weights
     state = CycleState(all_nodes=nodes)
     feasible: list[NodeInfo] = []
     reasons: Counter[str] = Counter()
-    for node in nodes:
+    enough = feasible_nodes_to_find(len(nodes))
+    ordered = nodes[start % len(nodes):] + nodes[:start % len(nodes)] if nodes else nodes
+    for node in ordered:
+        if len(feasible) >= enough:
+            break
         for plugin in FILTERS:
             failed = plugin.filter(pod, node, state)
             if failed:

@@ -92,6 +92,7 @@ class Scheduler:
         self._binds = asyncio.Semaphore(bind_concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self.scheduled = 0
+        self._next_start = 0
 
     # ------------------------------------------------------------ cache feed
     def _on_node(self, kind: str, node: Obj, old: Obj | None) -> None:
@@ -143,7 +144,9 @@ class Scheduler:
 
     def schedule_one(self, pod: Obj) -> None:
         info = PodInfo.of(pod)
-        decision = schedule(info, list(self.cache.nodes.values()), self.weights)
+        nodes = list(self.cache.nodes.values())
+        decision = schedule(info, nodes, self.weights, self._next_start)
+        self._next_start = (self._next_start + max(1, decision.feasible)) % max(1, len(nodes))
         if decision.node is None:
             self.queue.mark_unschedulable(info.key)
             self.events.event(pod, "Warning", "FailedScheduling", decision.message)

@@ -95,3 +95,16 @@ def test_node_accounting_adds_and_removes_requests() -> None:
 
 def test_ties_break_by_node_name_for_reproducible_decisions() -> None:
     assert schedule(pod(), [node("b"), node("a"), node("c")]).node == "a"
+
+
+@pytest.mark.parametrize(("total", "enough"), [(50, 50), (100, 100), (1000, 420), (5000, 500), (20000, 1000)])
+def test_large_clusters_stop_filtering_after_enough_feasible_nodes(total: int, enough: int) -> None:
+    from scheduler.algorithm import feasible_nodes_to_find
+
+    assert feasible_nodes_to_find(total) == enough
+
+
+def test_filtering_stops_once_enough_nodes_are_feasible() -> None:
+    nodes = [node(f"n{i:03d}") for i in range(150)]
+    decision = schedule(pod(), nodes)
+    assert decision.feasible == 100 and decision.node is not None
