@@ -203,6 +203,24 @@ def test_pod_without_command_waits_with_a_clear_reason(cluster: Cluster) -> None
     run(with_admin(cluster, body))
 
 
+def test_a_pod_that_fits_nowhere_gets_failed_scheduling_and_pod_scheduled_false(cluster: Cluster) -> None:
+    async def body(c: ApiClient) -> None:
+        huge = python_pod("huge", "pass")
+        huge["spec"]["containers"][0]["resources"] = {"requests": {"cpu": "64"}}
+        await c.create("pods", huge, "default")
+
+        async def failed() -> Any:
+            events = (await c.list("events", "default", field_selector="involvedObject.name=huge"))["items"]
+            return next((e for e in events if e["reason"] == "FailedScheduling"), None)
+        event = await until(failed, what="FailedScheduling")
+        assert event["message"] == "0/2 nodes are available: 2 Insufficient cpu."
+        pod = await c.get("pods", "huge", "default")
+        scheduled = next(cond for cond in pod["status"]["conditions"] if cond["type"] == "PodScheduled")
+        assert scheduled["status"] == "False" and scheduled["reason"] == "Unschedulable"
+        await c.delete("pods", "huge", "default")
+    run(with_admin(cluster, body))
+
+
 def test_a_second_scheduler_takes_over_when_the_leader_is_killed(cluster: Cluster) -> None:
     standby = ManagedProcess.module("scheduler-2", "scheduler", [*cluster.connection("scheduler"),
                                                                   "--leader-elect-retry-period", "0.5",
