@@ -59,14 +59,20 @@ async def fake_fleet(c: ApiClient, namespace: str, sent: dict[str, float], bound
     """Every pod bound to a fake node is reported Running right away."""
     sem = asyncio.Semaphore(CLIENTS)
     tasks: set[asyncio.Task[None]] = set()
+    failures: list[str] = []
     start = (await c.list("pods", namespace, limit=1))["metadata"]["resourceVersion"]
 
     async def mark(name: str) -> None:
         async with sem:
-            try:
-                await c.patch("pods", name, {"status": {"phase": "Running", "conditions": [
-                    {"type": "Ready", "status": "True"}]}}, namespace, status=True)
-            except StatusError:
+            for attempt in range(10):
+                try:
+                    await c.patch("pods", name, {"status": {"phase": "Running", "conditions": [
+                        {"type": "Ready", "status": "True"}]}}, namespace, status=True)
+                    break
+                except StatusError as err:  # e.g. 503 while etcdlite is saturated: a kubelet retries
+                    failures.append(err.reason)
+                    await asyncio.sleep(0.1 * (attempt + 1))
+            else:
                 return
         running[name] = time.perf_counter()
 

@@ -70,6 +70,11 @@ class NodeInfo:
     pods: dict[tuple[str, str], PodInfo] = field(default_factory=dict)
     requested_cpu: int = 0
     requested_memory: int = 0
+    _allocatable: tuple[int, int, int] | None = None
+
+    def set_node(self, node: Obj) -> None:
+        self.node = node
+        self._allocatable = None
 
     @property
     def name(self) -> str:
@@ -80,10 +85,13 @@ class NodeInfo:
         return (self.node.get("metadata") or {}).get("labels") or {}
 
     def allocatable(self) -> tuple[int, int, int]:
-        status = self.node.get("status") or {}
-        alloc = status.get("allocatable") or status.get("capacity") or {}
-        return (cpu_millis(alloc.get("cpu", "0")), bytes_value(alloc.get("memory", "0")),
-                int(bytes_value(alloc.get("pods", "110"))))
+        """(cpu millicores, memory bytes, pods), parsed once per node version."""
+        if self._allocatable is None:
+            status = self.node.get("status") or {}
+            alloc = status.get("allocatable") or status.get("capacity") or {}
+            self._allocatable = (cpu_millis(alloc.get("cpu", "0")), bytes_value(alloc.get("memory", "0")),
+                                 int(bytes_value(alloc.get("pods", "110"))))
+        return self._allocatable
 
     def add(self, pod: PodInfo) -> None:
         if pod.key in self.pods:

@@ -49,7 +49,7 @@ class SchedulerCache:
         if info is None:
             self.nodes[name] = NodeInfo(node)
         else:
-            info.node = node
+            info.set_node(node)
 
     def remove_node(self, name: str) -> None:
         self.nodes.pop(name, None)
