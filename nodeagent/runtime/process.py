@@ -103,6 +103,7 @@ class ProcessRuntime:
                 except ValueError:
                     continue
                 if not _alive(pid):
+                    pid_file.unlink(missing_ok=True)
                     continue
                 if pod_dir.name in bound_uids:
                     record = self._pods.setdefault(pod_dir.name, PodRecord(pod_dir.name, pod_dir))
@@ -112,6 +113,7 @@ class ProcessRuntime:
                 else:
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(pid, signal.SIGKILL)
+                    pid_file.unlink(missing_ok=True)
                     killed.append(pid)
         return killed
 
