@@ -42,6 +42,9 @@ class ApiServerConfig:
     token_auth_file: str | None = None
     audit_log_path: str | None = None
     bookmark_interval: float = 60.0
+    kubelet_client_certificate: str | None = None
+    kubelet_client_key: str | None = None
+    kubelet_certificate_authority: str | None = None
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Services:
     pods: PodNodeCache
     rbac: dict[str, ResourceCache]
     bookmark_interval: float = 60.0
+    kubelet_credentials: grpc.ChannelCredentials | None = None
 
 
 async def bootstrap(store: GenericStore) -> None:
@@ -99,6 +103,21 @@ def _credentials(config: ApiServerConfig) -> grpc.ServerCredentials | None:
     return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=ca is not None)
 
 
+def _kubelet_credentials(config: ApiServerConfig) -> grpc.ChannelCredentials | None:
+    """How the API server authenticates to node agents' log services."""
+    if not (config.kubelet_client_certificate and config.kubelet_client_key):
+        return None
+    with open(config.kubelet_client_key, "rb") as f:
+        key = f.read()
+    with open(config.kubelet_client_certificate, "rb") as f:
+        cert = f.read()
+    ca = None
+    if config.kubelet_certificate_authority:
+        with open(config.kubelet_certificate_authority, "rb") as f:
+            ca = f.read()
+    return grpc.ssl_channel_credentials(ca, key, cert)
+
+
 async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
     etcd = EtcdClient(config.etcd_servers)
     store = GenericStore(etcd)
@@ -114,7 +133,7 @@ async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
         cache.start()
     await asyncio.wait_for(asyncio.gather(*(c.ready.wait() for c in caches)), 60)
     services = Services(store, Authenticator(config.token_auth_file), authorizer, AuditLog(config.audit_log_path),
-                        namespaces, pods, rbac, config.bookmark_interval)
+                        namespaces, pods, rbac, config.bookmark_interval, _kubelet_credentials(config))
 
     server = grpc.aio.server()
     add_raw_servicer(server, api_pb2.DESCRIPTOR.services_by_name["Api"], ApiServicer(services), malformed)

@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 from grpc_status import rpc_status
 
-from apiserver import pipeline
+from apiserver import pipeline, pod_logs
 from apiserver.context import Request
 from apiserver.registry import ListResult
 from kubelite import api
@@ -148,6 +148,24 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
             return Request("create", pods, request.namespace, str(body["metadata"].get("name") or ""),
                            subresource="binding", body=body)
         return await self._run(context, build, lambda r: _json_bytes(r.result))
+
+    async def PodLog(self, request: api_pb2.PodLogRequest, context: Any) -> AsyncIterator[api_pb2.LogChunk]:
+        req: Request | None = None
+        try:
+            req = Request("get", api.resource_by_name("pods"), request.namespace, request.name, subresource="log")
+            _attach_peer(req, context)
+            await pipeline.run(req, self.services)
+            pod = req.result
+            node_name = (pod.get("spec") or {}).get("nodeName")
+            if not node_name:
+                raise BadRequest(f"pod {request.name} does not have a host assigned")
+            node = await self.services.store.get(api.resource_by_name("nodes"), "", node_name)
+            async for data in pod_logs.stream(pod, node, request, self.services.kubelet_credentials):
+                yield api_pb2.LogChunk(data=data)
+        except StatusError as err:
+            if req is not None:
+                context.set_trailing_metadata(((TRACE_KEY, _trace(req)),))
+            await context.abort_with_status(rpc_status.to_status(to_rpc_status(err)))
 
     async def Watch(self, request: api_pb2.WatchRequest, context: Any) -> AsyncIterator[api_pb2.WatchEvent]:
         req: Request | None = None

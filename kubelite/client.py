@@ -156,6 +156,24 @@ class ApiClient:
         req = api_pb2.BindRequest(namespace=namespace, binding=json.dumps(binding).encode())
         return await self._call(self._stub.Bind, req)
 
+    async def pod_log(self, namespace: str, name: str, container: str = "", follow: bool = False,
+                      tail_lines: int | None = None, previous: bool = False) -> AsyncIterator[bytes]:
+        """A container's output as it arrives (kubectl logs)."""
+        req = api_pb2.PodLogRequest(namespace=namespace, name=name, container=container, follow=follow,
+                                    previous=previous)
+        if tail_lines is not None:
+            req.tail_lines = tail_lines
+        call = self._stub.PodLog(req, metadata=self._metadata)
+        try:
+            async for chunk in call:
+                yield chunk.data
+        except grpc.aio.AioRpcError as err:
+            if err.code() == grpc.StatusCode.CANCELLED:
+                return
+            raise _error(err) from None
+        finally:
+            call.cancel()
+
     async def watch(self, resource: str, namespace: str = "", label_selector: str = "", field_selector: str = "",
                     resource_version: str = "", allow_bookmarks: bool = False) -> AsyncIterator[tuple[str, Obj]]:
         """(type, object) pairs. An ERROR event (e.g. "too old resource

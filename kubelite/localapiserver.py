@@ -52,7 +52,10 @@ class LocalApiServer:
         args = [sys.executable, "-m", "apiserver", "--etcd-servers", ",".join(self.etcd_endpoints),
                 "--secure-port", str(self.port), "--tls-cert-file", str(self.pki / "apiserver.crt"),
                 "--tls-private-key-file", str(self.pki / "apiserver.key"),
-                "--audit-log-path", str(self.audit_log), *self.extra_args]
+                "--audit-log-path", str(self.audit_log),
+                "--kubelet-client-certificate", str(self.pki / "apiserver-kubelet-client.crt"),
+                "--kubelet-client-key", str(self.pki / "apiserver-kubelet-client.key"),
+                "--kubelet-certificate-authority", str(self.pki / "ca.crt"), *self.extra_args]
         if self.client_ca:
             args += ["--client-ca-file", str(self.pki / "ca.crt")]
         if self.tokens:

@@ -109,7 +109,10 @@ CLIENTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "admin": ("kubelite-admin", ("system:masters",)),
     "scheduler": ("system:kube-scheduler", ()),
     "controller-manager": ("system:kube-controller-manager", ()),
+    # what the API server presents to node agents when it proxies pods/log
+    "apiserver-kubelet-client": ("kube-apiserver-kubelet-client", ("system:masters",)),
 }
+KUBELET_CLIENT_CN = "kube-apiserver-kubelet-client"
 
 
 def init_pki(directory: Path, sans: tuple[str, ...] = DEFAULT_SANS, nodes: tuple[str, ...] = (),
@@ -128,6 +131,7 @@ def init_pki(directory: Path, sans: tuple[str, ...] = DEFAULT_SANS, nodes: tuple
         **{stem: (cn, groups, False) for stem, (cn, groups) in CLIENTS.items()},
         **{f"node-{n}": (f"system:node:{n}", ("system:nodes",), False)
            for n in nodes},
+        **{f"node-{n}-serving": (f"system:node:{n}", ("system:nodes",), True) for n in nodes},
     }
     for stem, (cn, groups, server) in wanted.items():
         if (directory / f"{stem}.crt").exists():

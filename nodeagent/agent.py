@@ -40,7 +40,8 @@ def now_micro() -> str:
 class NodeAgent:
     def __init__(self, client: ApiClient, node_name: str, runtime: ContainerRuntime, capacity: dict[str, str],
                  labels: dict[str, str] | None = None, taints: list[Obj] | None = None, address: str = "127.0.0.1",
-                 lease_seconds: int = 40, heartbeat_interval: float = 10.0, resync_interval: float = 1.0) -> None:
+                 lease_seconds: int = 40, heartbeat_interval: float = 10.0, resync_interval: float = 1.0,
+                 log_port: int = 0) -> None:
         self.client = client
         self.node_name = node_name
         self.runtime = runtime
@@ -52,6 +53,7 @@ class NodeAgent:
         self.lease_seconds = lease_seconds
         self.heartbeat_interval = heartbeat_interval
         self.resync_interval = resync_interval
+        self.log_port = log_port
         self.events = EventRecorder(client, "kubelet", node_name)
         self.pods = Informer(client, "pods", field_selector=f"spec.nodeName={node_name}")
         self.pods.add_handler(self._on_pod)
@@ -84,6 +86,7 @@ class NodeAgent:
                          "kernelVersion": platform.release(), "osImage": platform.platform(),
                          "containerRuntimeVersion": f"{self.runtime.name}://kubelite",
                          "kubeletVersion": "v1.30.0-kubelite", "kubeProxyVersion": ""},
+            "daemonEndpoints": {"kubeletEndpoint": {"Port": self.log_port}},
         }
 
     async def register(self) -> None:

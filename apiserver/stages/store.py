@@ -18,7 +18,7 @@ from kubelite.errors import Invalid
 async def run(request: Request, services: Any) -> None:
     store, info, opts = services.store, request.info, request.options
     verb = request.verb
-    if verb == "get":
+    if verb == "get":  # also pods/log: the pod, which the log relay then reads from its node
         request.result = await store.get(info, request.namespace, request.name)
     elif verb == "list":
         selector = Selector.parse(opts.get("label_selector", ""), opts.get("field_selector", ""),

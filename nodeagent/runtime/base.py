@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 Obj = dict[str, Any]
@@ -35,4 +36,8 @@ class ContainerRuntime(Protocol):
 
     def known_pods(self) -> set[str]:
         """UIDs of pods this runtime has state for (to clean up orphans)."""
+        ...
+
+    def log_path(self, uid: str, container: str, previous: bool = False) -> Path | None:
+        """Where a container's output is, or None if this runtime keeps none."""
         ...

@@ -4,6 +4,7 @@ For scale tests with hundreds of node agents on one machine."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from nodeagent.runtime.base import Obj, PodState
 
@@ -32,3 +33,6 @@ class FakeRuntime:
 
     def known_pods(self) -> set[str]:
         return set(self._started)
+
+    def log_path(self, uid: str, container: str, previous: bool = False) -> Path | None:
+        return None  # nothing runs, so nothing is logged

@@ -120,8 +120,9 @@ class ProcessRuntime:
     def known_pods(self) -> set[str]:
         return set(self._pods)
 
-    def log_path(self, uid: str, container: str) -> Path:
-        return self.root / "pods" / uid / f"{container}.log"
+    def log_path(self, uid: str, container: str, previous: bool = False) -> Path | None:
+        """The current instance's log, or the previous (terminated) one's."""
+        return self.root / "pods" / uid / (f"{container}.previous.log" if previous else f"{container}.log")
 
     # ----------------------------------------------------------------- sync
     async def sync(self, pod: Obj) -> PodState:
@@ -183,6 +184,8 @@ class ProcessRuntime:
         cwd = spec.get("workingDir") or str(c.log_path.parent)
         if c.last_terminated is not None:  # it ran before: this is a restart
             c.restart_count += 1
+            if c.log_path.exists():  # kept as the previous instance's log (kubectl logs -p)
+                c.log_path.replace(c.log_path.with_name(f"{c.name}.previous.log"))
         try:
             with open(c.log_path, "ab") as log:
                 c.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
-from etcdlite.localcluster import LocalCluster
+from etcdlite.localcluster import LocalCluster, free_port
 from kubelite.client import ApiClient
+from kubelite.errors import Forbidden
 from kubelite.localapiserver import LocalApiServer
 from kubelite.processes import ManagedProcess
 
@@ -47,7 +48,10 @@ class Cluster:
                 node, "nodeagent", [*self.connection(f"node-{node}"), "--hostname-override", node,
                                     "--root-dir", str(self.base / "nodes"), "--cpu", "2", "--memory", "4Gi",
                                     "--node-labels", f"disk={'ssd' if i == 0 else 'hdd'}",
-                                    "--node-status-update-frequency", "1"], self.base).start()
+                                    "--node-status-update-frequency", "1", "--port", str(free_port()),
+                                    "--tls-cert-file", str(self.apiserver.pki / f"node-{node}-serving.crt"),
+                                    "--tls-private-key-file", str(self.apiserver.pki / f"node-{node}-serving.key"),
+                                    "--client-ca-file", str(self.apiserver.pki / "ca.crt")], self.base).start()
 
     def stop(self) -> None:
         """Delete every pod (the agents stop their processes), then stop the
@@ -146,6 +150,13 @@ def test_sleeping_python_pod_runs_on_the_selected_node_and_logs(cluster: Cluster
         await until(lambda: _async(log.exists() and "hello from kubelite" in log.read_text()), what="log line")
         events = (await c.list("events", "default", field_selector="involvedObject.name=sleeper"))["items"]
         assert {"Scheduled", "Started"} <= {e["reason"] for e in events}
+        logs = b"".join([chunk async for chunk in c.pod_log("default", "sleeper")])
+        assert logs == b"hello from kubelite\n"
+        assert b"".join([chunk async for chunk in c.pod_log("default", "sleeper", tail_lines=0)]) == b""
+        async with cluster.apiserver.client("user:eve") as eve:
+            with pytest.raises(Forbidden, match='cannot get resource "pods/log"'):
+                async for _ in eve.pod_log("default", "sleeper"):
+                    pass
 
         await c.delete("pods", "sleeper", "default", grace_period_seconds=1)
 
@@ -167,7 +178,8 @@ async def _async(value: Any) -> Any:
 
 def test_crashing_container_reaches_crash_loop_back_off(cluster: Cluster) -> None:
     async def body(c: ApiClient) -> None:
-        await c.create("pods", python_pod("crasher", "import sys; sys.exit(3)"), "default")
+        crasher = python_pod("crasher", "import sys; print('about to crash', flush=True); sys.exit(3)")
+        await c.create("pods", crasher, "default")
 
         async def looping() -> Any:
             pod = await c.get("pods", "crasher", "default")
@@ -184,6 +196,8 @@ def test_crashing_container_reaches_crash_loop_back_off(cluster: Cluster) -> Non
             p = await c.get("pods", "crasher", "default")
             return p["status"]["containerStatuses"][0]["restartCount"] > first
         await until(restarted, timeout=30, what="a restart after the back-off")
+        previous = b"".join([chunk async for chunk in c.pod_log("default", "crasher", previous=True)])
+        assert previous == b"about to crash\n"
         await c.delete("pods", "crasher", "default", grace_period_seconds=0)
     run(with_admin(cluster, body))
 

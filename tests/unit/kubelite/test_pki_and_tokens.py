@@ -15,7 +15,8 @@ from kubelite.tokens import load_token_file
 
 def test_init_creates_ca_server_and_client_certs_once(tmp_path: Path) -> None:
     created = init_pki(tmp_path, nodes=("n1",))
-    assert set(created) == {"ca", "apiserver", "admin", "scheduler", "controller-manager", "node-n1"}
+    assert set(created) == {"ca", "apiserver", "admin", "scheduler", "controller-manager",
+                            "apiserver-kubelet-client", "node-n1", "node-n1-serving"}
     assert init_pki(tmp_path, nodes=("n1",)) == []
     assert stat.S_IMODE((tmp_path / "admin.key").stat().st_mode) == 0o600
     server = load(tmp_path, "apiserver").cert

@@ -80,6 +80,11 @@ class ApiStub:
                 request_serializer=kubelite_dot_v1_dot_api__pb2.BindRequest.SerializeToString,
                 response_deserializer=kubelite_dot_v1_dot_api__pb2.Object.FromString,
                 _registered_method=True)
+        self.PodLog = channel.unary_stream(
+                '/kubelite.v1.Api/PodLog',
+                request_serializer=kubelite_dot_v1_dot_api__pb2.PodLogRequest.SerializeToString,
+                response_deserializer=kubelite_dot_v1_dot_api__pb2.LogChunk.FromString,
+                _registered_method=True)
 
 
 class ApiServicer:
@@ -142,6 +147,13 @@ class ApiServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PodLog(self, request, context):
+        """pods/log: a container's output, proxied from the node agent running it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ApiServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -189,6 +201,11 @@ def add_ApiServicer_to_server(servicer, server):
                     servicer.Bind,
                     request_deserializer=kubelite_dot_v1_dot_api__pb2.BindRequest.FromString,
                     response_serializer=kubelite_dot_v1_dot_api__pb2.Object.SerializeToString,
+            ),
+            'PodLog': grpc.unary_stream_rpc_method_handler(
+                    servicer.PodLog,
+                    request_deserializer=kubelite_dot_v1_dot_api__pb2.PodLogRequest.FromString,
+                    response_serializer=kubelite_dot_v1_dot_api__pb2.LogChunk.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -434,6 +451,111 @@ class Api:
             '/kubelite.v1.Api/Bind',
             kubelite_dot_v1_dot_api__pb2.BindRequest.SerializeToString,
             kubelite_dot_v1_dot_api__pb2.Object.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PodLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/kubelite.v1.Api/PodLog',
+            kubelite_dot_v1_dot_api__pb2.PodLogRequest.SerializeToString,
+            kubelite_dot_v1_dot_api__pb2.LogChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+
+class NodeLogsStub:
+    """Served by every node agent; only the API server (its kubelet client
+    certificate) may call it, after authorizing the user's pods/log request.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.ContainerLog = channel.unary_stream(
+                '/kubelite.v1.NodeLogs/ContainerLog',
+                request_serializer=kubelite_dot_v1_dot_api__pb2.ContainerLogRequest.SerializeToString,
+                response_deserializer=kubelite_dot_v1_dot_api__pb2.LogChunk.FromString,
+                _registered_method=True)
+
+
+class NodeLogsServicer:
+    """Served by every node agent; only the API server (its kubelet client
+    certificate) may call it, after authorizing the user's pods/log request.
+    """
+
+    def ContainerLog(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_NodeLogsServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'ContainerLog': grpc.unary_stream_rpc_method_handler(
+                    servicer.ContainerLog,
+                    request_deserializer=kubelite_dot_v1_dot_api__pb2.ContainerLogRequest.FromString,
+                    response_serializer=kubelite_dot_v1_dot_api__pb2.LogChunk.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'kubelite.v1.NodeLogs', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('kubelite.v1.NodeLogs', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class NodeLogs:
+    """Served by every node agent; only the API server (its kubelet client
+    certificate) may call it, after authorizing the user's pods/log request.
+    """
+
+    @staticmethod
+    def ContainerLog(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/kubelite.v1.NodeLogs/ContainerLog',
+            kubelite_dot_v1_dot_api__pb2.ContainerLogRequest.SerializeToString,
+            kubelite_dot_v1_dot_api__pb2.LogChunk.FromString,
             options,
             channel_credentials,
             insecure,
