@@ -26,7 +26,7 @@ NODES = ("node-1", "node-2")
 class Cluster:
     def __init__(self, base: Path, etcd: LocalCluster) -> None:
         self.base = base
-        self.apiserver = LocalApiServer(base / "apiserver", etcd.endpoints, nodes=NODES)
+        self.apiserver = LocalApiServer(base / "apiserver", etcd.endpoints, nodes=(*NODES, "fake-1"))
         self.components: dict[str, ManagedProcess] = {}
 
     def connection(self, stem: str) -> list[str]:
@@ -235,6 +235,45 @@ def test_a_pod_that_fits_nowhere_gets_failed_scheduling_and_pod_scheduled_false(
     run(with_admin(cluster, body))
 
 
+def test_logs_follow_and_a_restarted_agent_readopts_running_containers(cluster: Cluster) -> None:
+    async def body(c: ApiClient) -> None:
+        ticker = python_pod("ticker", "import time\nfor i in range(1000):\n    print(i, flush=True); time.sleep(0.2)",
+                            nodeSelector={"disk": "hdd"})
+        await c.create("pods", ticker, "default")
+
+        async def running() -> Any:
+            pod = await c.get("pods", "ticker", "default")
+            return pod if pod["status"].get("phase") == "Running" else None
+        pod = await until(running, what="ticker Running")
+        container_id = pod["status"]["containerStatuses"][0]["containerID"]
+        seen = b""
+        async for chunk in c.pod_log("default", "ticker", follow=True):
+            seen += chunk
+            if seen.count(b"\n") >= 5:
+                break
+        assert seen.startswith(b"0\n1\n2\n")
+
+        cluster.components["node-2"].kill()  # SIGKILL, then straight back
+        cluster.components["node-2"].start()
+        await asyncio.sleep(3)
+        after = await c.get("pods", "ticker", "default")
+        status = after["status"]["containerStatuses"][0]
+        assert status["containerID"] == container_id and status["restartCount"] == 0
+        assert after["status"]["phase"] == "Running"
+        pid = int(container_id.split("://")[1])
+        os.kill(pid, 0)
+        await c.delete("pods", "ticker", "default", grace_period_seconds=1)
+
+        async def stopped() -> bool:
+            try:
+                os.kill(pid, 0)
+                return False
+            except ProcessLookupError:
+                return True
+        await until(stopped, what="the re-adopted container to stop on delete")
+    run(with_admin(cluster, body))
+
+
 def test_a_second_scheduler_takes_over_when_the_leader_is_killed(cluster: Cluster) -> None:
     standby = ManagedProcess.module("scheduler-2", "scheduler", [*cluster.connection("scheduler"),
                                                                   "--leader-elect-retry-period", "0.5",
@@ -298,4 +337,33 @@ def test_killed_node_agent_goes_not_ready_and_its_pods_are_evicted(cluster: Clus
             ready = next(cond for cond in node["status"]["conditions"] if cond["type"] == "Ready")
             return ready["status"] == "True" and "node.kubernetes.io/unreachable" not in taints
         await until(ready_again, timeout=30, what="node-1 Ready again without the taint")
+    run(with_admin(cluster, body))
+
+
+def test_fake_runtime_agent_runs_pods_instantly_without_processes(cluster: Cluster) -> None:
+    cluster.components["fake-1"] = ManagedProcess.module(
+        "fake-1", "nodeagent", [*cluster.connection("node-fake-1"), "--hostname-override", "fake-1",
+                                "--runtime", "fake", "--port", "0", "--node-labels", "runtime=fake",
+                                "--register-with-taints", "fake=true:NoSchedule",
+                                "--node-status-update-frequency", "1"], cluster.base).start()
+
+    async def body(c: ApiClient) -> None:
+        pod = python_pod("phantom", "raise SystemExit('never runs')", nodeSelector={"runtime": "fake"},
+                         tolerations=[{"key": "fake", "operator": "Exists", "effect": "NoSchedule"}])
+        await c.create("pods", pod, "default")
+
+        async def running() -> Any:
+            got = await c.get("pods", "phantom", "default")
+            return got if got["status"].get("phase") == "Running" else None
+        got = await until(running, what="phantom Running on the fake node")
+        assert got["spec"]["nodeName"] == "fake-1"
+        assert got["status"]["containerStatuses"][0]["containerID"].startswith("fake://")
+        node = await c.get("nodes", "fake-1")
+        assert node["spec"]["taints"] == [{"key": "fake", "value": "true", "effect": "NoSchedule"}]
+        await c.delete("pods", "phantom", "default")
+
+        async def gone() -> bool:
+            names = {p["metadata"]["name"] for p in (await c.list("pods", "default"))["items"]}
+            return "phantom" not in names
+        await until(gone, what="the fake agent to finalize the graceful deletion")
     run(with_admin(cluster, body))
