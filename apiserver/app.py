@@ -83,19 +83,19 @@ async def _ensure(store: GenericStore, info: api.ResourceInfo, obj: dict[str, An
         pass
 
 
+def _read(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def _credentials(config: ApiServerConfig) -> grpc.ServerCredentials | None:
     if not config.tls_cert_file:
         return None
     if not config.tls_private_key_file:
         raise ValueError("--tls-cert-file needs --tls-private-key-file")
-    with open(config.tls_private_key_file, "rb") as f:
-        key = f.read()
-    with open(config.tls_cert_file, "rb") as f:
-        cert = f.read()
-    ca = None
-    if config.client_ca_file:
-        with open(config.client_ca_file, "rb") as f:
-            ca = f.read()
+    key, cert, ca = _read(config.tls_private_key_file), _read(config.tls_cert_file), _read(config.client_ca_file)
     # gRPC's Python API can only require client certificates or not ask for
     # them at all, so with a client CA every connection is mutual TLS (and may
     # still carry a bearer token, which then names the user); without one the
@@ -107,15 +107,8 @@ def _kubelet_credentials(config: ApiServerConfig) -> grpc.ChannelCredentials | N
     """How the API server authenticates to node agents' log services."""
     if not (config.kubelet_client_certificate and config.kubelet_client_key):
         return None
-    with open(config.kubelet_client_key, "rb") as f:
-        key = f.read()
-    with open(config.kubelet_client_certificate, "rb") as f:
-        cert = f.read()
-    ca = None
-    if config.kubelet_certificate_authority:
-        with open(config.kubelet_certificate_authority, "rb") as f:
-            ca = f.read()
-    return grpc.ssl_channel_credentials(ca, key, cert)
+    return grpc.ssl_channel_credentials(_read(config.kubelet_certificate_authority),
+                                        _read(config.kubelet_client_key), _read(config.kubelet_client_certificate))
 
 
 async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:

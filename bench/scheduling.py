@@ -62,6 +62,7 @@ async def fake_fleet(c: ApiClient, namespace: str, sent: dict[str, float], bound
     sem = asyncio.Semaphore(CLIENTS)
     tasks: set[asyncio.Task[None]] = set()
     failures: list[str] = []
+    all_running = asyncio.Event()
     start = (await c.list("pods", namespace, limit=1))["metadata"]["resourceVersion"]
 
     async def mark(name: str) -> None:
@@ -77,16 +78,21 @@ async def fake_fleet(c: ApiClient, namespace: str, sent: dict[str, float], bound
             else:
                 return
         running[name] = time.perf_counter()
-
-    async for kind, pod in c.watch("pods", namespace, resource_version=start):
-        name = pod["metadata"]["name"]
-        if kind == "MODIFIED" and pod["spec"].get("nodeName") and name not in bound:
-            bound[name] = time.perf_counter()
-            task = asyncio.create_task(mark(name))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
         if len(running) >= total:
-            return
+            all_running.set()
+
+    async def follow() -> None:
+        async for kind, pod in c.watch("pods", namespace, resource_version=start):
+            name = pod["metadata"]["name"]
+            if kind == "MODIFIED" and pod["spec"].get("nodeName") and name not in bound:
+                bound[name] = time.perf_counter()
+                task = asyncio.create_task(mark(name))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+
+    watcher = asyncio.create_task(follow())
+    await all_running.wait()  # set by the last status update, not by a watch event that may precede it
+    watcher.cancel()
 
 
 async def run_case(server: LocalApiServer, nodes: int, pods: int, rate: float = 0.0,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import socket
 
@@ -11,9 +10,7 @@ import click
 
 from controllers.node_lifecycle import NodeLifecycleController
 from kubelite.component import connection_options, make_client, run_component
-from kubelite.leaderelection import LeaderElector
-
-log = logging.getLogger("kubelite-controller-manager")
+from kubelite.leaderelection import LeaderElector, run_as_leader
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -34,23 +31,15 @@ def main(server: str, ca: str | None, cert: str | None, key: str | None, token: 
     async def run(stop: asyncio.Event) -> None:
         async with make_client(server, ca, cert, key, token) as client:
             elector = LeaderElector(client, "kube-controller-manager", identity,
-                                    retry_period=leader_elect_retry_period)
-            if leader_elect:
-                waiting = asyncio.create_task(elector.acquire())
-                await asyncio.wait([waiting, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
-                if stop.is_set():
-                    return
+                                    retry_period=leader_elect_retry_period) if leader_elect else None
             controller = NodeLifecycleController(client, node_monitor_grace_period, pod_eviction_timeout,
                                                  node_monitor_period)
-            await controller.start()
-            tasks = [asyncio.create_task(controller.run(stop)), asyncio.create_task(stop.wait())]
-            if leader_elect:
-                tasks.append(asyncio.create_task(elector.keep()))
-            _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-            if leader_elect and elector.lost.is_set():
-                raise SystemExit("kubelite-controller-manager: lost leadership; exiting")
+
+            async def work() -> None:
+                await controller.start()
+                await controller.run(stop)
+
+            await run_as_leader(elector, stop, work)
 
     run_component(run, log_level)
 

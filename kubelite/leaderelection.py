@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -109,3 +109,26 @@ class LeaderElector:
                 self.is_leader = False
                 self.lost.set()
                 return
+
+
+async def run_as_leader(elector: LeaderElector | None, stop: asyncio.Event,
+                        work: Callable[[], Awaitable[None]]) -> None:
+    """Wait to lead (unless `elector` is None), then run `work()` until `stop`,
+    the work ending, or leadership being lost; losing it exits the process so a
+    fresh one competes again, as kube-scheduler and the controller manager do."""
+    if elector is not None:
+        waiting = asyncio.create_task(elector.acquire())
+        await asyncio.wait([waiting, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
+        if stop.is_set():
+            waiting.cancel()
+            return
+        log.info("%s leads %s/%s", elector.identity, elector.namespace, elector.name)
+    tasks = [asyncio.create_task(work()), asyncio.create_task(stop.wait())]
+    if elector is not None:
+        tasks.append(asyncio.create_task(elector.keep()))
+    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    if elector is not None and elector.lost.is_set():
+        raise SystemExit(f"lost leadership of {elector.namespace}/{elector.name}; exiting so a fresh process "
+                         "can compete")

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import socket
 
 import click
 
 from kubelite.component import connection_options, make_client, run_component
-from kubelite.leaderelection import LeaderElector
+from kubelite.leaderelection import LeaderElector, run_as_leader
 from scheduler.plugins import DEFAULT_WEIGHTS, SCORES
 from scheduler.scheduler import Scheduler
-
-log = logging.getLogger("kubelite-scheduler")
 
 
 def _weights(text: str) -> dict[str, int]:
@@ -49,23 +46,13 @@ def main(server: str, ca: str | None, cert: str | None, key: str | None, token: 
             elector = LeaderElector(client, "kube-scheduler", identity,
                                     lease_duration=leader_elect_lease_duration,
                                     renew_deadline=leader_elect_renew_deadline,
-                                    retry_period=leader_elect_retry_period)
-            if leader_elect:
-                waiting = asyncio.create_task(elector.acquire())
-                await asyncio.wait([waiting, asyncio.create_task(stop.wait())],
-                                   return_when=asyncio.FIRST_COMPLETED)
-                if stop.is_set():
-                    return
-                log.info("%s leads kube-scheduler", identity)
-            await scheduler.start_informers()
-            tasks = [asyncio.create_task(scheduler.run(stop)), asyncio.create_task(stop.wait())]
-            if leader_elect:
-                tasks.append(asyncio.create_task(elector.keep()))
-            _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-            if leader_elect and elector.lost.is_set():
-                raise SystemExit("kubelite-scheduler: lost leadership; exiting so a fresh process can compete")
+                                    retry_period=leader_elect_retry_period) if leader_elect else None
+
+            async def work() -> None:
+                await scheduler.start_informers()
+                await scheduler.run(stop)
+
+            await run_as_leader(elector, stop, work)
 
     run_component(run, log_level)
 

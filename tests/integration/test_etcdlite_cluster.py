@@ -41,6 +41,12 @@ async def converge(cluster: LocalCluster, timeout: float = 15.0) -> int:
             await asyncio.sleep(0.1)
 
 
+async def digests(cluster: LocalCluster, revision: int) -> set[int]:
+    """The distinct HashKV digests of every member at `revision` (one if they agree)."""
+    async with EtcdClient(cluster.endpoints) as client:
+        return {(await client.hash_kv(ep, revision)).hash for ep in cluster.endpoints}
+
+
 async def write_sequentially(cluster: LocalCluster, prefix: str, count: int) -> None:
     """Put prefix0000.. one after the other through the live members."""
     async with EtcdClient([m.endpoint for m in cluster.members.values() if m.alive()]) as client:
@@ -283,11 +289,7 @@ def test_killed_follower_catches_up_and_digests_match(etcdlite_cluster: LocalClu
     cluster.wait_ready()
     revision = asyncio.run(converge(cluster))
 
-    async def digests() -> set[int]:
-        async with EtcdClient(cluster.endpoints) as client:
-            return {(await client.hash_kv(ep, revision)).hash for ep in cluster.endpoints}
-
-    assert len(asyncio.run(digests())) == 1
+    assert len(asyncio.run(digests(cluster, revision))) == 1
 
 
 def test_all_three_restarted_keep_every_committed_write(etcdlite_cluster: LocalCluster) -> None:
@@ -337,11 +339,7 @@ def test_snapshots_restore_a_lagging_follower_and_a_full_restart(tmp_path: Path)
         # the follower could only catch up from the leader's snapshot
         assert (cluster.members[victim].data_dir / "raft.dump").exists()
 
-        async def digests() -> set[int]:
-            async with EtcdClient(cluster.endpoints) as client:
-                return {(await client.hash_kv(ep, revision)).hash for ep in cluster.endpoints}
-
-        assert len(asyncio.run(digests())) == 1
+        assert len(asyncio.run(digests(cluster, revision))) == 1
         for name in cluster.members:
             cluster.kill_member(name)
         for name in cluster.members:
@@ -353,7 +351,7 @@ def test_snapshots_restore_a_lagging_follower_and_a_full_restart(tmp_path: Path)
                 return await client.get("/snap/", prefix=True, serializable=False)
 
         assert len(asyncio.run(read()).kvs) == 400
-        assert len(asyncio.run(digests())) == 1
+        assert len(asyncio.run(digests(cluster, revision))) == 1
         assert cluster.logs_with("Failed to store full dump") == []
         assert cluster.logs_with("Traceback") == []
     finally:
