@@ -126,9 +126,12 @@ async def run_as_leader(elector: LeaderElector | None, stop: asyncio.Event,
     tasks = [asyncio.create_task(work()), asyncio.create_task(stop.wait())]
     if elector is not None:
         tasks.append(asyncio.create_task(elector.keep()))
-    _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     for task in pending:
         task.cancel()
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]  # never exit 0 on a crash
     if elector is not None and elector.lost.is_set():
         raise SystemExit(f"lost leadership of {elector.namespace}/{elector.name}; exiting so a fresh process "
                          "can compete")

@@ -228,8 +228,21 @@ class NodeAgent:
             status["reason"], status["message"] = state.reason, state.message
         return status
 
+    async def register_until_done(self, stop: asyncio.Event) -> None:
+        """Register, retrying while the API server is not reachable yet (as a
+        kubelet started before its control plane does)."""
+        delay = 0.2
+        while not stop.is_set():
+            try:
+                await self.register()
+                return
+            except StatusError as err:
+                log.info("registering node %s: %s; retrying", self.node_name, err.message)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
     async def run(self, stop: asyncio.Event) -> None:
-        await self.register()
+        await self.register_until_done(stop)
         self.pods.start()
         await self.pods.synced.wait()
         if self.on_synced is not None:

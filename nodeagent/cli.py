@@ -103,6 +103,8 @@ def main(server: str, ca: str | None, cert: str | None, key: str | None, token: 
             task = asyncio.create_task(agent.run(stop))
             await asyncio.wait([task, asyncio.create_task(stop.wait())], return_when=asyncio.FIRST_COMPLETED)
             task.cancel()
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
             if log_server is not None:
                 await log_server.stop(grace=1)
 

@@ -12,7 +12,7 @@ import copy
 from typing import Any
 
 from apiserver.context import Request
-from apiserver.merge_patch import merge_patch
+from kubelite.merge_patch import merge_patch
 from apiserver.registry import now_rfc3339
 from apiserver.strategies import strategy_for
 from kubelite.errors import BadRequest, Conflict

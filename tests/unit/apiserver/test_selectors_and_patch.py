@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from apiserver.merge_patch import merge_patch
+from kubelite.merge_patch import merge_patch
 from apiserver.selectors import Selector
 from kubelite.errors import BadRequest
 

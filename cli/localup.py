@@ -1,0 +1,215 @@
+"""`kubelite up` / `down` / `status`: a whole cluster as local processes.
+
+Three etcdlite replicas, the API server, the scheduler, the controller-manager
+and N node agents, each its own OS process on a loopback port, all recorded in
+`<state-dir>/cluster.json` (ports and PIDs), so a second `up` reports the
+running cluster (or restarts it on the same ports and data), and `down` stops
+exactly what was started, by PID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from etcdlite.localcluster import free_port
+from kubelite import kubeconfig
+from kubelite.client import ApiClient, Credentials
+from kubelite.pki import init_pki
+from kubelite.processes import ManagedProcess
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class ClusterState:
+    state_dir: Path
+    nodes: list[str] = field(default_factory=list)
+    ports: dict[str, int] = field(default_factory=dict)
+    pids: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def file(self) -> Path:
+        return self.state_dir / "cluster.json"
+
+    @classmethod
+    def load(cls, state_dir: Path) -> ClusterState | None:
+        path = state_dir / "cluster.json"
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+        return cls(state_dir, data["nodes"], data["ports"], data.get("pids", {}))
+
+    def save(self) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.file.write_text(json.dumps({"nodes": self.nodes, "ports": self.ports, "pids": self.pids}, indent=2))
+
+    def port(self, name: str) -> int:
+        if name not in self.ports:
+            self.ports[name] = free_port()
+        return self.ports[name]
+
+    def alive(self, name: str) -> bool:
+        pid = self.pids.get(name)
+        if not pid:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+    @property
+    def apiserver(self) -> str:
+        return f"127.0.0.1:{self.ports['apiserver']}"
+
+
+ETCD = ("etcd-1", "etcd-2", "etcd-3")
+
+
+def _components(state: ClusterState) -> list[tuple[str, str, list[str]]]:
+    """(name, module, args) of every process, in start order."""
+    d, pki = state.state_dir, state.state_dir / "pki"
+    initial = ",".join(f"{n}=http://127.0.0.1:{state.port(n + '-peer')}" for n in ETCD)
+    out = [(n, "etcdlite", ["--name", n, "--data-dir", str(d / "etcd" / n),
+                            "--listen-client-urls", f"http://127.0.0.1:{state.port(n)}",
+                            "--initial-cluster", initial]) for n in ETCD]
+    etcd_servers = ",".join(f"127.0.0.1:{state.port(n)}" for n in ETCD)
+    out.append(("apiserver", "apiserver", [
+        "--etcd-servers", etcd_servers, "--secure-port", str(state.port("apiserver")),
+        "--tls-cert-file", str(pki / "apiserver.crt"), "--tls-private-key-file", str(pki / "apiserver.key"),
+        "--client-ca-file", str(pki / "ca.crt"), "--audit-log-path", str(d / "logs" / "audit.log"),
+        "--kubelet-client-certificate", str(pki / "apiserver-kubelet-client.crt"),
+        "--kubelet-client-key", str(pki / "apiserver-kubelet-client.key"),
+        "--kubelet-certificate-authority", str(pki / "ca.crt")]))
+
+    def connect(stem: str) -> list[str]:
+        return ["--server", state.apiserver, "--certificate-authority", str(pki / "ca.crt"),
+                "--client-certificate", str(pki / f"{stem}.crt"), "--client-key", str(pki / f"{stem}.key")]
+
+    out.append(("scheduler", "scheduler", connect("scheduler")))
+    out.append(("controller-manager", "controllers", connect("controller-manager")))
+    for node in state.nodes:
+        out.append((node, "nodeagent", [*connect(f"node-{node}"), "--hostname-override", node,
+                                        "--root-dir", str(d / "nodes"), "--port", str(state.port(node + "-logs")),
+                                        "--tls-cert-file", str(pki / f"node-{node}-serving.crt"),
+                                        "--tls-private-key-file", str(pki / f"node-{node}-serving.key"),
+                                        "--client-ca-file", str(pki / "ca.crt")]))
+    return out
+
+
+def admin_credentials(state_dir: Path) -> Credentials:
+    pki = state_dir / "pki"
+    return Credentials.from_files(str(pki / "ca.crt"), str(pki / "admin.crt"), str(pki / "admin.key"))
+
+
+async def _wait_healthy(state: ClusterState, nodes: int, echo: Echo, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    async with ApiClient(state.apiserver, admin_credentials(state.state_dir), timeout=5) as client:
+        announced = False
+        while time.monotonic() < deadline:
+            try:
+                items = (await client.list("nodes"))["items"]
+                if not announced:
+                    echo("  apiserver: serving")
+                    announced = True
+                ready = [n for n in items if any(c.get("type") == "Ready" and c.get("status") == "True"
+                                                 for c in n.get("status", {}).get("conditions") or [])]
+                if len(ready) >= nodes:
+                    echo(f"  nodes: {len(ready)}/{nodes} Ready")
+                    return
+            except Exception:
+                pass
+            await asyncio.sleep(0.3)
+    raise TimeoutError(f"the cluster did not become healthy in {timeout:.0f}s; see {state.state_dir / 'logs'}")
+
+
+def up(state_dir: Path, nodes: int, echo: Echo, timeout: float = 90.0) -> ClusterState:
+    state = ClusterState.load(state_dir)
+    if state is not None and all(state.alive(name) for name, _, _ in _components(state)):
+        echo(f"kubelite is already running ({len(state.pids)} processes, state in {state_dir})")
+        return state
+    if state is None:
+        state = ClusterState(state_dir, [f"node-{i}" for i in range(1, nodes + 1)])
+    logs = state_dir / "logs"
+    created = init_pki(state_dir / "pki", nodes=tuple(state.nodes))
+    if created:
+        echo(f"generated PKI in {state_dir / 'pki'} ({len(created)} certificates)")
+    for name, module, args in _components(state):
+        if state.alive(name):
+            continue
+        process = ManagedProcess.module(name, module, args, logs).start()
+        assert process.pid is not None
+        state.pids[name] = process.pid
+        echo(f"  started {name:<20} pid {process.pid}")
+        state.save()
+        if name == "etcd-3":
+            time.sleep(0.5)
+    kubeconfig.write(state_dir / "kubeconfig", f"{state.apiserver}", state_dir / "pki" / "ca.crt",
+                     state_dir / "pki" / "admin.crt", state_dir / "pki" / "admin.key")
+    asyncio.run(_wait_healthy(state, len(state.nodes), echo, timeout))
+    return state
+
+
+def stop_pid(pid: int, timeout: float = 10.0) -> None:
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def down(state_dir: Path, purge: bool, echo: Echo) -> None:
+    state = ClusterState.load(state_dir)
+    if state is None:
+        echo(f"no kubelite cluster in {state_dir}")
+        return
+    # containers first: they were started by node agents, and their PIDs are on disk
+    for pid_file in (state_dir / "nodes").rglob("*.pid"):
+        try:
+            os.killpg(int(pid_file.read_text()), signal.SIGKILL)
+        except (ProcessLookupError, ValueError, PermissionError):
+            pass
+        pid_file.unlink(missing_ok=True)
+    for name, pid in reversed(list(state.pids.items())):
+        stop_pid(pid)
+        echo(f"  stopped {name:<20} pid {pid}")
+    state.pids = {}
+    state.save()
+    if purge:
+        shutil.rmtree(state_dir)
+        echo(f"removed {state_dir}")
+
+
+def status(state_dir: Path) -> list[dict[str, Any]]:
+    state = ClusterState.load(state_dir)
+    if state is None:
+        return []
+    rows = []
+    for name, module, _ in _components(state):
+        address = {"apiserver": state.apiserver}.get(name, "")
+        if name in ETCD:
+            address = f"127.0.0.1:{state.ports[name]}"
+        elif name.startswith("node-"):
+            address = f"127.0.0.1:{state.ports.get(name + '-logs', 0)}"
+        rows.append({"name": name, "component": module, "pid": state.pids.get(name, 0),
+                     "address": address, "alive": state.alive(name)})
+    return rows

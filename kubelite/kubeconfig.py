@@ -1,0 +1,124 @@
+"""kubeconfig files, as kubectl reads them: clusters, users, contexts and the
+current context; `KUBECONFIG` (first file wins per name) or `--kubeconfig`;
+certificate paths relative to the file, or inline `-data` fields."""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kubelite.client import Credentials
+
+DEFAULT_PATH = Path.home() / ".kube" / "config"
+
+
+class KubeconfigError(Exception):
+    """A kubeconfig that cannot be used, with kubectl's wording where it has one."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    server: str
+    credentials: Credentials
+    namespace: str
+    context: str
+
+
+def paths(explicit: str | None) -> list[Path]:
+    if explicit:
+        return [Path(explicit)]
+    env = os.environ.get("KUBECONFIG", "")
+    if env:
+        return [Path(p) for p in env.split(os.pathsep) if p]
+    return [DEFAULT_PATH]
+
+
+def load(explicit: str | None = None) -> dict[str, Any]:
+    """The merged configuration; each entry remembers the file it came from."""
+    merged: dict[str, Any] = {"clusters": [], "users": [], "contexts": [], "current-context": ""}
+    found = False
+    for path in paths(explicit):
+        if not path.exists():
+            if explicit:
+                raise KubeconfigError(f"stat {path}: no such file or directory")
+            continue
+        found = True
+        try:
+            doc = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            raise KubeconfigError(f"error loading config file \"{path}\": {err}") from None
+        if not isinstance(doc, dict):
+            raise KubeconfigError(f"error loading config file \"{path}\": not a kubeconfig mapping")
+        for section in ("clusters", "users", "contexts"):
+            names = {e.get("name") for e in merged[section]}
+            for entry in doc.get(section) or []:
+                if isinstance(entry, dict) and entry.get("name") not in names:
+                    merged[section].append({**entry, "_file": str(path)})
+        if not merged["current-context"]:
+            merged["current-context"] = doc.get("current-context") or ""
+    if not found and explicit is None and not os.environ.get("KUBECONFIG"):
+        return merged
+    return merged
+
+
+def _entry(config: dict[str, Any], section: str, name: str) -> dict[str, Any]:
+    for entry in config.get(section) or []:
+        if entry.get("name") == name:
+            return dict(entry)
+    kind = section[:-1]
+    raise KubeconfigError(f'{kind} "{name}" not found in the kubeconfig' if kind != "context"
+                          else f'context "{name}" does not exist')
+
+
+def _material(body: dict[str, Any], key: str, origin: str) -> bytes | None:
+    if body.get(f"{key}-data"):
+        return base64.b64decode(body[f"{key}-data"])
+    if body.get(key):
+        path = Path(body[key])
+        if not path.is_absolute():
+            path = Path(origin).parent / path
+        try:
+            return path.read_bytes()
+        except OSError as err:
+            raise KubeconfigError(f"unable to read {key} {path}: {err.strerror}") from None
+    return None
+
+
+def resolve(config: dict[str, Any], context: str | None = None) -> Connection:
+    name = context or config.get("current-context") or ""
+    if not name:
+        raise KubeconfigError("no context is set: use --context or `kubelite config use-context`")
+    ctx = _entry(config, "contexts", name)
+    ctx_body = ctx.get("context") or {}
+    cluster = _entry(config, "clusters", ctx_body.get("cluster", ""))
+    user = _entry(config, "users", ctx_body.get("user", ""))
+    c_body, u_body = cluster.get("cluster") or {}, user.get("user") or {}
+    server = str(c_body.get("server") or "")
+    credentials = Credentials(
+        ca_cert=_material(c_body, "certificate-authority", cluster["_file"]),
+        client_cert=_material(u_body, "client-certificate", user["_file"]),
+        client_key=_material(u_body, "client-key", user["_file"]),
+        token=u_body.get("token"),
+    )
+    return Connection(server, credentials, str(ctx_body.get("namespace") or "default"), name)
+
+
+def write(path: Path, server: str, ca: Path, cert: Path, key: Path, cluster: str = "kubelite",
+          user: str = "kubelite-admin", context: str = "kubelite") -> None:
+    """A kubeconfig for one cluster and one user, paths relative to the file."""
+    def rel(p: Path) -> str:
+        return os.path.relpath(p, path.parent)
+    doc = {
+        "apiVersion": "v1", "kind": "Config", "preferences": {},
+        "clusters": [{"name": cluster, "cluster": {"server": server, "certificate-authority": rel(ca)}}],
+        "users": [{"name": user, "user": {"client-certificate": rel(cert), "client-key": rel(key)}}],
+        "contexts": [{"name": context, "context": {"cluster": cluster, "user": user, "namespace": "default"}}],
+        "current-context": context,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
