@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from kubelite.merge_patch import merge_patch
 from apiserver.selectors import Selector
 from kubelite.errors import BadRequest
+from kubelite.merge_patch import merge_patch
 
 FIELDS = frozenset({"metadata.name", "spec.nodeName", "status.phase"})
 
