@@ -21,7 +21,7 @@ tools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq etcd-client etcd-server >/dev/null; }
 
 demo: $(STAMP)
-	$(PY) -m etcdlite.demo
+	$(PY) -m cli.demo
 
 test: $(STAMP) tools
 	$(PY) -m pytest -q tests
