@@ -303,6 +303,94 @@ def delete(ctx: click.Context, resource: str | None, names: tuple[str, ...], fil
 
 
 @main.command()
+@click.argument("pod")
+@click.option("-c", "--container", default="")
+@click.option("-f", "--follow", is_flag=True)
+@click.option("--tail", type=int, default=-1, help="Lines of recent log to show; -1 shows all.")
+@click.option("-p", "--previous", is_flag=True)
+@namespace_option
+@click.pass_context
+def logs(ctx: click.Context, pod: str, container: str, follow: bool, tail: int, previous: bool) -> None:
+    """Print the logs for a container in a pod."""
+    name = pod.split("/", 1)[1] if pod.startswith(("pod/", "pods/", "po/")) else pod
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        async for chunk in client.pod_log(namespace, name, container, follow, tail if tail >= 0 else None,
+                                          previous):
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+    run_api(ctx, body)
+
+
+def _set_unschedulable(ctx: click.Context, node: str, value: bool) -> None:
+    async def body(client: ApiClient, namespace: str) -> None:
+        current = await client.get("nodes", node)
+        if bool((current.get("spec") or {}).get("unschedulable")) == value:
+            click.echo(f"node/{node} already {'cordoned' if value else 'uncordoned'}")
+            return
+        await client.patch("nodes", node, {"spec": {"unschedulable": value}})
+        click.echo(f"node/{node} {'cordoned' if value else 'uncordoned'}")
+    run_api(ctx, body)
+
+
+@main.command()
+@click.argument("node")
+@click.pass_context
+def cordon(ctx: click.Context, node: str) -> None:
+    """Mark node as unschedulable."""
+    _set_unschedulable(ctx, node, True)
+
+
+@main.command()
+@click.argument("node")
+@click.pass_context
+def uncordon(ctx: click.Context, node: str) -> None:
+    """Mark node as schedulable."""
+    _set_unschedulable(ctx, node, False)
+
+
+@main.command("api-resources")
+def api_resources() -> None:
+    """Print the supported API resources."""
+    rows = [[r.resource, ",".join(r.short_names), r.api_version, str(r.namespaced).lower(), r.kind]
+            for r in api.ALL_RESOURCES]
+    click.echo(table(rows, ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]))
+
+
+@main.command()
+@click.pass_context
+def version(ctx: click.Context) -> None:
+    """Print the client version (and the server's, when reachable)."""
+    click.echo("Client Version: v1.30.0-kubelite")
+
+
+@main.command("cluster-info")
+@click.pass_context
+def cluster_info(ctx: click.Context) -> None:
+    """Display the address of the control plane."""
+    async def body(client: ApiClient, namespace: str) -> None:
+        await client.list("namespaces", limit=1)
+        click.echo(f"Kubernetes control plane is running at {ctx.obj['server_address']}")
+    run_api(ctx, body)
+
+
+@main.group()
+def create() -> None:
+    """Create a resource."""
+
+
+@create.command("namespace")
+@click.argument("name")
+@click.pass_context
+def create_namespace(ctx: click.Context, name: str) -> None:
+    """Create a namespace with the specified name."""
+    async def body(client: ApiClient, namespace: str) -> None:
+        await client.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+        click.echo(f"namespace/{name} created")
+    run_api(ctx, body)
+
+
+@main.command()
 @click.option("--nodes", default=2, show_default=True, type=click.IntRange(1, 50))
 @click.option("--state-dir", default=".kubelite", show_default=True, type=click.Path(file_okay=False))
 def up(nodes: int, state_dir: str) -> None:
@@ -339,6 +427,36 @@ def status(state_dir: str) -> None:
 @main.group()
 def config() -> None:
     """Inspect kubeconfig files."""
+
+
+@config.command("get-contexts")
+@click.pass_context
+def get_contexts(ctx: click.Context) -> None:
+    """Describe one or many contexts."""
+    try:
+        conf = kubeconfig.load(ctx.obj["kubeconfig"])
+    except kubeconfig.KubeconfigError as err:
+        fail(f"error: {err}")
+    rows = [["*" if c.get("name") == conf.get("current-context") else "", c.get("name", ""),
+             (c.get("context") or {}).get("cluster", ""), (c.get("context") or {}).get("user", ""),
+             (c.get("context") or {}).get("namespace", "")] for c in conf["contexts"]]
+    click.echo(table(rows, ["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"]))
+
+
+@config.command("use-context")
+@click.argument("name")
+@click.pass_context
+def use_context(ctx: click.Context, name: str) -> None:
+    """Set the current-context in the kubeconfig file that defines it."""
+    try:
+        conf = kubeconfig.load(ctx.obj["kubeconfig"])
+        entry = next((c for c in conf["contexts"] if c.get("name") == name), None)
+        if entry is None:
+            fail(f'error: no context exists with the name: "{name}"')
+        kubeconfig.set_current_context(Path(entry["_file"]), name)
+    except kubeconfig.KubeconfigError as err:
+        fail(f"error: {err}")
+    click.echo(f'Switched to context "{name}".')
 
 
 @config.command("current-context")

@@ -122,3 +122,9 @@ def write(path: Path, server: str, ca: Path, cert: Path, key: Path, cluster: str
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def set_current_context(path: Path, name: str) -> None:
+    doc = yaml.safe_load(path.read_text()) or {}
+    doc["current-context"] = name
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))

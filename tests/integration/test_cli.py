@@ -94,6 +94,11 @@ def test_apply_get_and_delete_a_pod(state: Path, tmp_path: Path) -> None:
     assert wide[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
     assert wide[1].split()[:3] == ["sleeper", "1/1", "Running"]
     assert kubelite("get", "pods", "-o", "name", state=state).stdout == "pod/sleeper\n"
+    deadline = time.monotonic() + 10
+    while kubelite("logs", "sleeper", state=state).stdout != "hi\n":
+        assert time.monotonic() < deadline, "no log line"
+        time.sleep(0.3)
+    assert kubelite("logs", "pod/sleeper", "--tail", "1", state=state).stdout == "hi\n"
     assert kubelite("delete", "-f", str(manifest), state=state).stdout == 'pod "sleeper" deleted\n'
 
 
@@ -130,3 +135,29 @@ def test_down_stops_every_process_and_up_again_keeps_the_data(state: Path) -> No
     kubelite("up", "--state-dir", str(state))
     out = kubelite("get", "configmap", "keep", "-o", "json", state=state).stdout
     assert json.loads(out)["data"] == {"k": "v"}
+
+
+def test_cordon_uncordon_namespaces_and_discovery(state: Path) -> None:
+    assert kubelite("cordon", "node-2", state=state).stdout == "node/node-2 cordoned\n"
+    assert "Ready,SchedulingDisabled" in kubelite("get", "node", "node-2", state=state).stdout
+    assert kubelite("uncordon", "node-2", state=state).stdout == "node/node-2 uncordoned\n"
+    assert kubelite("create", "namespace", "team-a", state=state).stdout == "namespace/team-a created\n"
+    duplicate = kubelite("create", "namespace", "team-a", state=state, check=False)
+    assert duplicate.returncode == 1
+    assert duplicate.stderr.strip() == 'Error from server (AlreadyExists): namespaces "team-a" already exists'
+    resources = kubelite("api-resources", state=state).stdout.splitlines()
+    assert resources[0].split() == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
+    assert any(line.split()[:2] == ["pods", "po"] for line in resources)
+    assert "Kubernetes control plane is running at" in kubelite("cluster-info", state=state).stdout
+
+
+def test_kubeconfig_contexts(state: Path) -> None:
+    assert kubelite("config", "current-context", state=state).stdout == "kubelite\n"
+    contexts = kubelite("config", "get-contexts", state=state).stdout.splitlines()
+    assert contexts[0].split() == ["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"]
+    assert contexts[1].split()[:2] == ["*", "kubelite"]
+    assert kubelite("config", "use-context", "kubelite", state=state).stdout == 'Switched to context "kubelite".\n'
+    missing = kubelite("config", "use-context", "nope", state=state, check=False)
+    assert missing.returncode == 1 and 'no context exists with the name: "nope"' in missing.stderr
+    other = kubelite("--context", "nope", "get", "pods", state=state, check=False)
+    assert other.returncode == 1 and 'context "nope" does not exist' in other.stderr
