@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import hmac
 
+from apiserver.context import UserInfo
 from kubelite.pki import identity_from_cert
 from kubelite.tokens import load_token_file
-
-from apiserver.context import UserInfo
 
 AUTHENTICATED = "system:authenticated"
 

@@ -79,6 +79,11 @@ def _meta(obj: Obj) -> dict[str, Any]:
 class WriteResult:
     obj: Obj
     revision: int
+    member_id: int = 0  # the etcdlite member that answered (header.member_id)
+    raft_term: int = 0
+
+    def describe(self) -> str:
+        return f"etcdlite revision {self.revision} (answered by member {self.member_id:x}, raft term {self.raft_term})"
 
 
 @dataclass(frozen=True)
@@ -135,7 +140,7 @@ class GenericStore:
         if not response.succeeded:
             raise AlreadyExists.of(info.resource, meta["name"], info.group)
         meta["resourceVersion"] = str(response.header.revision)
-        return WriteResult(obj, response.header.revision)
+        return WriteResult(obj, response.header.revision, response.header.member_id, response.header.raft_term)
 
     # --------------------------------------------------------------------- get
     @_store_errors
@@ -197,7 +202,7 @@ class GenericStore:
                 raise NotFound.of(info.resource, meta["name"], info.group)
             raise Conflict.modified(info.resource, meta["name"], info.group)
         meta["resourceVersion"] = str(response.header.revision)
-        return WriteResult(obj, response.header.revision)
+        return WriteResult(obj, response.header.revision, response.header.member_id, response.header.raft_term)
 
     async def guaranteed_update(self, info: ResourceInfo, namespace: str, name: str,
                                 mutate: Callable[[Obj], Obj]) -> WriteResult:
@@ -236,7 +241,8 @@ class GenericStore:
             response = await self.etcd.txn(txn)
             if response.succeeded:
                 meta["resourceVersion"] = str(response.header.revision)
-                return WriteResult(current, response.header.revision)
+                return WriteResult(current, response.header.revision, response.header.member_id,
+                                   response.header.raft_term)
         raise Conflict.modified(info.resource, name, info.group)
 
     @_store_errors

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,12 +49,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
 @click.option("--server", "-s", default=None, help="The address of the API server.")
 @click.option("--token", default=None, help="Bearer token for authentication.")
 @click.option("--certificate-authority", default=None, help="Path to a cert file for the certificate authority.")
+@click.option("--trace", is_flag=True, help="Show each request's journey through the API server (and, for a "
+                                            "new pod, the scheduler and node agent).")
 @click.pass_context
 def main(ctx: click.Context, kubeconfig_path: str | None, context: str | None, namespace: str | None,
-         server: str | None, token: str | None, certificate_authority: str | None) -> None:
+         server: str | None, token: str | None, certificate_authority: str | None, trace: bool) -> None:
     """kubelite controls a kubelite cluster (kubectl's verbs), and runs one locally (up/down/status)."""
     ctx.obj = {"kubeconfig": kubeconfig_path, "context": context, "namespace": namespace, "server": server,
-               "token": token, "ca": certificate_authority}
+               "token": token, "ca": certificate_authority, "trace": trace}
 
 
 def connect(ctx: click.Context) -> tuple[Callable[[], ApiClient], str]:
@@ -92,6 +95,38 @@ def run_api(ctx: click.Context, body: Callable[[ApiClient, str], Awaitable[None]
         fail(f"Error from server ({err.reason}): {err.message}")
     except api.UnknownResource as err:
         fail(f"error: {err}")
+
+
+def print_journey(client: ApiClient, what: str) -> None:
+    """The last request's spans, as a timeline (the seed's picture, live)."""
+    click.echo(f"  journey of {what}:", err=True)
+    for span in client.last_trace:
+        detail = f"  {span['detail']}" if span.get("detail") else ""
+        click.echo(f"    {span['stage']:<17} {span['outcome']:<15} {span['durationMs']:>8.3f} ms{detail}", err=True)
+
+
+async def follow_pod(client: ApiClient, namespace: str, name: str, timeout: float = 30.0) -> None:
+    """After a pod is created: when the scheduler bound it (and why there) and
+    when the node agent started it, from the pod's events as they arrive."""
+    start = time.monotonic()
+    seen: set[str] = set()
+
+    async def watch() -> None:
+        async for _kind, event in client.watch("events", namespace,
+                                               field_selector=f"involvedObject.name={name}"):
+            uid = event["metadata"].get("uid", "")
+            if uid in seen:
+                continue
+            seen.add(uid)
+            source = (event.get("source") or {}).get("component", "")
+            click.echo(f"    +{time.monotonic() - start:6.2f}s {source:<18} {event.get('reason', '')}: "
+                       f"{event.get('message', '')}", err=True)
+            if event.get("reason") in ("Started", "Failed", "FailedScheduling"):
+                return
+    try:
+        await asyncio.wait_for(watch(), timeout)
+    except TimeoutError:
+        click.echo(f"    (no start within {timeout:.0f}s)", err=True)
 
 
 def age(timestamp: str | None) -> str:
@@ -197,6 +232,8 @@ def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str |
             click.echo(f"No resources found{where}.", err=True)
             return
         click.echo(render(info, items, output, namespace, all_namespaces))
+        if ctx.obj.get("trace"):
+            print_journey(client, f"get {info.resource}")
     run_api(ctx, body)
 
 
@@ -262,6 +299,10 @@ def apply(ctx: click.Context, filenames: tuple[str, ...]) -> None:
             except NotFound:
                 await client.create(info.resource, annotated, ns)
                 click.echo(f"{info.singular}/{name} created")
+                if ctx.obj.get("trace"):
+                    print_journey(client, f"create {info.singular}/{name}")
+                    if info.resource == "pods":
+                        await follow_pod(client, ns, name)
                 continue
             # like kubectl: compare with what was applied last, not with the
             # server's object (which carries defaults and status)
@@ -270,6 +311,8 @@ def apply(ctx: click.Context, filenames: tuple[str, ...]) -> None:
                 continue
             await client.patch(info.resource, name, annotated, ns)
             click.echo(f"{info.singular}/{name} configured")
+            if ctx.obj.get("trace"):
+                print_journey(client, f"patch {info.singular}/{name}")
     run_api(ctx, body)
 
 
@@ -299,6 +342,8 @@ def delete(ctx: click.Context, resource: str | None, names: tuple[str, ...], fil
             info = api.resource_by_name(res)
             await client.delete(info.resource, name, ns or namespace, grace_period_seconds=grace_period)
             click.echo(f'{info.singular} "{name}" deleted')
+            if ctx.obj.get("trace"):
+                print_journey(client, f"delete {info.singular}/{name}")
     run_api(ctx, body)
 
 
@@ -347,6 +392,28 @@ def cordon(ctx: click.Context, node: str) -> None:
 def uncordon(ctx: click.Context, node: str) -> None:
     """Mark node as schedulable."""
     _set_unschedulable(ctx, node, False)
+
+
+@main.command("trace")
+@click.argument("target")
+@namespace_option
+@click.pass_context
+def trace_pod(ctx: click.Context, target: str) -> None:
+    """Show how an existing pod got where it is, from its events (pod/NAME)."""
+    kind, _, name = target.partition("/")
+    if not name or api.resource_by_name(kind).resource != "pods":
+        fail("error: trace takes pod/NAME")
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        pod = await client.get("pods", name, namespace)
+        click.echo(f"pod/{name}: created {pod['metadata'].get('creationTimestamp')}, "
+                   f"node {pod['spec'].get('nodeName') or '<none>'}, phase {pod['status'].get('phase')}")
+        events = (await client.list("events", namespace, field_selector=f"involvedObject.name={name}"))["items"]
+        for event in sorted(events, key=lambda e: e.get("firstTimestamp") or ""):
+            source = (event.get("source") or {}).get("component", "")
+            click.echo(f"  {event.get('firstTimestamp', '')}  {source:<18} {event.get('reason', '')}: "
+                       f"{event.get('message', '')}")
+    run_api(ctx, body)
 
 
 @main.command("api-resources")

@@ -12,10 +12,10 @@ import copy
 from typing import Any
 
 from apiserver.context import Request
-from kubelite.merge_patch import merge_patch
 from apiserver.registry import now_rfc3339
 from apiserver.strategies import strategy_for
 from kubelite.errors import BadRequest, Conflict
+from kubelite.merge_patch import merge_patch
 
 READ_ONLY = {"get", "list", "watch"}
 

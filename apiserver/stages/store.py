@@ -36,7 +36,7 @@ async def run(request: Request, services: Any) -> None:
         else:
             written = await store.create(info, request.obj, dry_run=opts.get("dry_run", False))
         request.result = written.obj
-        request.note(f"etcdlite revision {written.revision}")
+        request.note(written.describe())
     elif verb in ("update", "patch"):
         assert request.obj is not None
         expected = (request.obj.get("metadata") or {}).get("resourceVersion") or ""
@@ -44,7 +44,7 @@ async def run(request: Request, services: Any) -> None:
             raise _rv_required(request)
         written = await store.update(info, request.obj, expected)
         request.result = written.obj
-        request.note(f"etcdlite revision {written.revision}")
+        request.note(written.describe())
     elif verb == "delete":
         request.result = await _delete(request, services)
 
@@ -78,7 +78,7 @@ async def _delete(request: Request, services: Any) -> dict[str, Any]:
         await _terminate_namespace(request, services)
     written = await store.delete(info, request.namespace, request.name, opts.get("precondition_uid", ""),
                                  opts.get("precondition_resource_version", ""))
-    request.note(f"etcdlite revision {written.revision}")
+    request.note(written.describe())
     return dict(written.obj)
 
 

@@ -161,3 +161,18 @@ def test_kubeconfig_contexts(state: Path) -> None:
     assert missing.returncode == 1 and 'no context exists with the name: "nope"' in missing.stderr
     other = kubelite("--context", "nope", "get", "pods", state=state, check=False)
     assert other.returncode == 1 and 'context "nope" does not exist' in other.stderr
+
+
+def test_trace_shows_the_journey_and_the_pod_being_scheduled_and_started(state: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "traced.yaml"
+    manifest.write_text(POD.replace("name: sleeper", "name: traced"))
+    result = kubelite("--trace", "apply", "-f", str(manifest), state=state)
+    stages = [line.split()[0] for line in result.stderr.splitlines() if line.startswith("    ") and "ms" in line]
+    assert stages == ["authenticate", "audit", "authorize", "decode", "admit-mutating", "validate",
+                      "admit-validating", "store"]
+    assert "etcdlite revision" in result.stderr and "answered by member" in result.stderr
+    assert "Scheduled: Successfully assigned default/traced to node-" in result.stderr
+    assert "Started: Started container main" in result.stderr
+    story = kubelite("trace", "pod/traced", state=state).stdout
+    assert "Scheduled" in story and "Started" in story
+    kubelite("delete", "pod", "traced", "--grace-period", "0", state=state)
