@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from apiserver.caches import PodNodeCache, ResourceCache
-from apiserver.context import Request
+from apiserver.context import Request, UserInfo
 from apiserver.node_authorizer import NodeAuthorizer
 from apiserver.rbac import Attributes, RBACAuthorizer, forbidden_message
 from apiserver.rbac import Decision as NodeDecision
@@ -57,6 +57,24 @@ class Authorizer:
     def _rbac_objects(self, kind: str) -> list[dict[str, Any]]:
         cache = self._rbac_caches.get(kind)
         return cache.values() if cache is not None else []
+
+    async def review(self, user: UserInfo, review: dict[str, Any]) -> dict[str, Any]:
+        """Answer a SelfSubjectAccessReview for `user`: the same decision a
+        request with those attributes would get (kubectl auth can-i)."""
+        attrs = (review.get("spec") or {}).get("resourceAttributes") or {}
+        resource = attrs.get("resource") or ""
+        try:
+            info = api.resource_by_name(f"{resource}.{attrs['group']}" if attrs.get("group") else resource)
+        except api.UnknownResource:
+            info = api.ResourceInfo(attrs.get("group") or "", attrs.get("version") or "v1", "", resource,
+                                    bool(attrs.get("namespace")), (), api.KubeObject)
+        question = Request(verb=attrs.get("verb") or "", info=info, namespace=attrs.get("namespace") or "",
+                           name=attrs.get("name") or "", subresource=attrs.get("subresource") or "", user=user,
+                           options={"field_selector": ""})
+        decision = await self.authorize(question)
+        answered = dict(review)
+        answered["status"] = {"allowed": decision.allowed, "reason": decision.reason}
+        return answered
 
     async def authorize(self, request: Request) -> Decision:
         assert request.user is not None

@@ -173,7 +173,11 @@ def bootstrap_policy() -> list[Obj]:
             _rule(["create", "patch", "update"], ["events"]),
             _rule(["get", "create", "update", "patch"], ["leases"], (COORDINATION,)),
         ]),
+        # every signed-in user may ask what they may do (kubectl auth can-i)
+        _cluster_role("system:basic-user", [
+            _rule(["create"], ["selfsubjectaccessreviews"], ("authorization.k8s.io",))]),
         _binding("cluster-admin", "cluster-admin", "Group", MASTERS),
+        _binding("system:basic-user", "system:basic-user", "Group", "system:authenticated"),
         _binding("system:kube-scheduler", "system:kube-scheduler", "User", "system:kube-scheduler"),
         _binding("system:kube-controller-manager", "system:kube-controller-manager", "User",
                  "system:kube-controller-manager"),

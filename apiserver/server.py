@@ -16,7 +16,8 @@ from grpc_status import rpc_status
 from apiserver import pipeline, pod_logs
 from apiserver.context import Request
 from apiserver.registry import ListResult
-from kubelite import api
+from apiserver.stages import authenticate
+from kubelite import api, version
 from kubelite.errors import BadRequest, Expired, InternalError, NotFound, StatusError, to_rpc_status
 from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
 
@@ -166,6 +167,16 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
             if req is not None:
                 context.set_trailing_metadata(((TRACE_KEY, _trace(req)),))
             await context.abort_with_status(rpc_status.to_status(to_rpc_status(err)))
+
+    async def Version(self, request: api_pb2.VersionRequest, context: Any) -> api_pb2.Object:
+        """Any authenticated caller may read the server's version."""
+        req = Request("get", api.resource_by_name("namespaces"))
+        try:
+            _attach_peer(req, context)
+            await authenticate.run(req, self.services)
+        except StatusError as err:
+            await self._fail(context, req, err)
+        return api_pb2.Object(json=json.dumps(version.info()).encode())
 
     async def Watch(self, request: api_pb2.WatchRequest, context: Any) -> AsyncIterator[api_pb2.WatchEvent]:
         req: Request | None = None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from etcdlite.client import EtcdClient
 from etcdlite.localcluster import free_port
 from kubelite import kubeconfig
 from kubelite.client import ApiClient, Credentials
@@ -211,5 +212,37 @@ def status(state_dir: Path) -> list[dict[str, Any]]:
         elif name.startswith("node-"):
             address = f"127.0.0.1:{state.ports.get(name + '-logs', 0)}"
         rows.append({"name": name, "component": module, "pid": state.pids.get(name, 0),
-                     "address": address, "alive": state.alive(name)})
+                     "address": address, "alive": state.alive(name), "health": "", "role": ""})
+    asyncio.run(_probe(state, rows))
     return rows
+
+
+async def _probe(state: ClusterState, rows: list[dict[str, Any]]) -> None:
+    """Fill in each row's health (etcdlite: its Status answer; API server: a
+    list as admin; others: the process runs) and which etcdlite member leads."""
+    etcd_rows = [r for r in rows if r["name"] in ETCD and r["alive"]]
+    async with EtcdClient([r["address"] for r in etcd_rows] or ["127.0.0.1:1"], timeout=2) as etcd:
+        statuses = await asyncio.gather(*(etcd.status(r["address"]) for r in etcd_rows), return_exceptions=True)
+    for row, answer in zip(etcd_rows, statuses, strict=True):
+        if isinstance(answer, BaseException):
+            row["health"] = "unhealthy"
+            continue
+        row["health"] = "healthy"
+        row["role"] = "leader" if answer.leader and answer.leader == answer.header.member_id else "follower"
+    for row in rows:
+        if row["name"] in ETCD:
+            continue
+        if not row["alive"]:
+            row["health"] = "-"
+        elif row["name"] == "apiserver":
+            try:
+                async with ApiClient(state.apiserver, admin_credentials(state.state_dir), timeout=2) as client:
+                    await client.server_version()
+                row["health"] = "healthy"
+            except Exception:
+                row["health"] = "unhealthy"
+        else:
+            row["health"] = "running"
+    for row in rows:
+        if row["name"] in ETCD and not row["alive"]:
+            row["health"] = "-"

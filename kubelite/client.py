@@ -148,6 +148,10 @@ class ApiClient:
             req.grace_period_seconds = grace_period_seconds
         return await self._call(self._stub.Delete, req)
 
+    async def server_version(self) -> Obj:
+        """The API server's /version document."""
+        return await self._call(self._stub.Version, api_pb2.VersionRequest())
+
     async def bind(self, namespace: str, pod: str, node: str, pod_uid: str = "") -> Obj:
         binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": pod, "namespace": namespace},
                    "target": {"apiVersion": "v1", "kind": "Node", "name": node}}

@@ -128,3 +128,30 @@ def set_current_context(path: Path, name: str) -> None:
     doc = yaml.safe_load(path.read_text()) or {}
     doc["current-context"] = name
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def file_to_modify(explicit: str | None) -> Path:
+    """Where `config set-*` writes, as kubectl: --kubeconfig, else the first
+    KUBECONFIG file, else ~/.kube/config."""
+    return paths(explicit)[0]
+
+
+def set_entry(path: Path, section: str, name: str, fields: dict[str, str]) -> bool:
+    """Create or update `name` in `section` ("users" or "contexts") of the
+    file at `path`, setting only the given fields. Returns True if it existed."""
+    doc = (yaml.safe_load(path.read_text()) if path.exists() else None) or {
+        "apiVersion": "v1", "kind": "Config", "clusters": [], "users": [], "contexts": [], "current-context": ""}
+    inner = {"users": "user", "contexts": "context", "clusters": "cluster"}[section]
+    entries = doc.setdefault(section, []) or []
+    doc[section] = entries
+    entry = next((e for e in entries if isinstance(e, dict) and e.get("name") == name), None)
+    existed = entry is not None
+    if entry is None:
+        entry = {"name": name, inner: {}}
+        entries.append(entry)
+    body = entry.setdefault(inner, {}) or {}
+    entry[inner] = body
+    body.update({k: v for k, v in fields.items() if v})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return existed

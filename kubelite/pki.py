@@ -161,6 +161,22 @@ def main() -> None:
         if not created:
             click.echo(f"PKI in {directory} is complete; nothing to do")
 
+    @cli.command()
+    @click.option("--dir", "directory", required=True, type=click.Path(file_okay=False),
+                  help="The PKI directory holding ca.crt and ca.key.")
+    @click.option("--name", required=True, help="The user name (the certificate's CN).")
+    @click.option("--group", "groups", multiple=True, help="A group (the certificate's O); repeatable.")
+    @click.option("--days", default=365, show_default=True, type=click.IntRange(1, 36500))
+    def user(directory: str, name: str, groups: tuple[str, ...], days: int) -> None:
+        """Issue a client certificate for a new user, signed by the cluster CA
+        (as `kubeadm kubeconfig user --client-name` does)."""
+        if not (Path(directory) / "ca.key").exists():
+            raise click.ClickException(f"no CA in {directory} (ca.crt and ca.key)")
+        stem = f"user-{name.replace(':', '-')}"
+        write(Path(directory), stem, issue(load(Path(directory), "ca"), name, groups, days=days))
+        click.echo(f"created {Path(directory) / stem}.crt and .key for user {name!r}"
+                   + (f" in groups {', '.join(groups)}" if groups else ""))
+
     cli()
 
 

@@ -22,6 +22,7 @@ from kubelite.client import ApiClient
 from kubelite.errors import AlreadyExists, Conflict, NotFound, StatusError
 from kubelite.events import EventRecorder
 from kubelite.informer import Informer, key_of
+from kubelite.version import GIT_VERSION
 from nodeagent.runtime.base import ContainerRuntime, PodState
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class NodeAgent:
             "nodeInfo": {"operatingSystem": platform.system().lower(), "architecture": _arch(),
                          "kernelVersion": platform.release(), "osImage": platform.platform(),
                          "containerRuntimeVersion": f"{self.runtime.name}://kubelite",
-                         "kubeletVersion": "v1.30.0-kubelite", "kubeProxyVersion": ""},
+                         "kubeletVersion": GIT_VERSION, "kubeProxyVersion": ""},
             "daemonEndpoints": {"kubeletEndpoint": {"Port": self.log_port}},
         }
 

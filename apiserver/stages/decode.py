@@ -14,7 +14,8 @@ from typing import Any
 from apiserver.context import Request
 from apiserver.registry import now_rfc3339
 from apiserver.strategies import strategy_for
-from kubelite.errors import BadRequest, Conflict
+from kubelite import api
+from kubelite.errors import BadRequest, Conflict, MethodNotSupported
 from kubelite.merge_patch import merge_patch
 
 READ_ONLY = {"get", "list", "watch"}
@@ -40,6 +41,9 @@ def _check_identity(request: Request, obj: dict[str, Any]) -> None:
 
 async def run(request: Request, services: Any) -> None:
     verb, sub = request.verb, request.subresource
+    if request.info.resource in api.REVIEWS and verb != "create":
+        raise MethodNotSupported(f"{request.info.resource}.{request.info.group} is only created, never stored: "
+                                 f"{verb} is not supported")
     if verb in READ_ONLY:
         return
     strategy = strategy_for(request.info)

@@ -29,6 +29,10 @@ async def run(request: Request, services: Any) -> None:
     elif verb == "watch":
         request.result = Selector.parse(opts.get("label_selector", ""), opts.get("field_selector", ""),
                                         strategy_for(info).fields)
+    elif verb == "create" and info.resource in api.REVIEWS:
+        assert request.obj is not None and request.user is not None
+        request.result = await services.authorizer.review(request.user, request.obj)
+        request.note(f"answered, not stored: allowed={request.result['status']['allowed']}")
     elif verb == "create":
         assert request.obj is not None
         if request.subresource == "binding":

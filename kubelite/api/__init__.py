@@ -11,12 +11,13 @@ from kubelite.api.defaults import apply_defaults
 from kubelite.api.errors import FieldError, InvalidObject, UnknownKind, UnknownResource
 from kubelite.api.meta import KubeObject
 from kubelite.api.quantity import bytes_value, cpu_millis, parse_quantity
-from kubelite.api.registry import ALL_RESOURCES, ResourceInfo, resource_by_name, resource_for_kind
+from kubelite.api.registry import ALL_RESOURCES, REVIEWS, ResourceInfo, resource_by_name, resource_for_kind
 from kubelite.api.serialize import to_json_dict
 from kubelite.api.validation import parse_object, validate_object, validate_update
 
 __all__ = [
     "ALL_RESOURCES",
+    "REVIEWS",
     "FieldError",
     "InvalidObject",
     "KubeObject",

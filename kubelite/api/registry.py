@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubelite.api import coordination, core, rbac
+from kubelite.api import authorization, coordination, core, rbac
 from kubelite.api.errors import UnknownResource
 from kubelite.api.meta import KubeObject
 
@@ -41,7 +41,12 @@ ALL_RESOURCES: tuple[ResourceInfo, ...] = (
     ResourceInfo(RBAC, "v1", "ClusterRole", "clusterroles", False, (), rbac.ClusterRole),
     ResourceInfo(RBAC, "v1", "RoleBinding", "rolebindings", True, (), rbac.RoleBinding),
     ResourceInfo(RBAC, "v1", "ClusterRoleBinding", "clusterrolebindings", False, (), rbac.ClusterRoleBinding),
+    ResourceInfo("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False, (),
+                 authorization.SelfSubjectAccessReview),
 )
+
+# Kinds the API server answers and never stores (create only, no name needed).
+REVIEWS = frozenset({"selfsubjectaccessreviews"})
 
 _BY_KIND = {(r.api_version, r.kind): r for r in ALL_RESOURCES}
 _BY_NAME: dict[str, ResourceInfo] = {}

@@ -21,7 +21,7 @@ from kubelite.api.errors import (
 from kubelite.api.meta import KubeObject, ObjectMeta
 from kubelite.api.names import dns1123_label, dns1123_subdomain, label_value, qualified_name
 from kubelite.api.quantity import parse_quantity
-from kubelite.api.registry import ResourceInfo, resource_for_kind
+from kubelite.api.registry import REVIEWS, ResourceInfo, resource_for_kind
 
 _EXPECTED = {"int": "an integer", "string": "a string", "bool": "a boolean", "float": "a number",
              "dict": "an object", "model": "an object", "list": "a list"}
@@ -87,6 +87,8 @@ def validate_object(info: ResourceInfo, obj: KubeObject) -> list[FieldError]:
 
 def _validate_meta(info: ResourceInfo, meta: ObjectMeta) -> list[FieldError]:
     causes: list[FieldError] = []
+    if info.resource in REVIEWS:
+        return causes
     if not meta.name and not meta.generateName:
         causes.append(FieldError("metadata.name", "FieldValueRequired",
                                  "Required value: name or generateName is required"))

@@ -68,8 +68,12 @@ def test_second_up_reports_the_running_cluster(state: Path) -> None:
     out = kubelite("up", "--state-dir", str(state))
     assert "already running" in out.stdout
     status = kubelite("status", "--state-dir", str(state)).stdout
-    assert status.splitlines()[0].split() == ["NAME", "COMPONENT", "PID", "ADDRESS", "STATE"]
-    assert status.count("running") == 8
+    assert status.splitlines()[0].split() == ["NAME", "COMPONENT", "PID", "ADDRESS", "STATE", "HEALTH", "ROLE"]
+    rows = [line.split() for line in status.splitlines()[1:]]
+    assert all(row[4] == "running" for row in rows) and len(rows) == 8
+    etcd = [row for row in rows if row[1] == "etcdlite"]
+    assert all(row[5] == "healthy" for row in etcd)
+    assert sorted(row[6] for row in etcd) == ["follower", "follower", "leader"]
 
 
 def test_get_nodes_prints_kubectl_columns(state: Path) -> None:
@@ -176,3 +180,143 @@ def test_trace_shows_the_journey_and_the_pod_being_scheduled_and_started(state: 
     story = kubelite("trace", "pod/traced", state=state).stdout
     assert "Scheduled" in story and "Started" in story
     kubelite("delete", "pod", "traced", "--grace-period", "0", state=state)
+
+
+def pod_manifest(name: str, labels: str = "{}", node: str = "") -> str:
+    pinned = f"  nodeName: {node}\n" if node else ""
+    return (f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels: {labels}\nspec:\n{pinned}"
+            "  containers:\n  - name: main\n    image: python:3.11\n    command: [\"sleep\", \"600\"]\n")
+
+
+def test_wait_describe_jsonpath_and_labels(state: Path) -> None:
+    kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("described", "{app: web, tier: front}"))
+    waited = kubelite("wait", "--for=condition=Ready", "pod/described", "--timeout", "60s", state=state)
+    assert waited.stdout == "pod/described condition met\n"
+    text = kubelite("describe", "pod", "described", state=state).stdout
+    assert text.splitlines()[0].split() == ["Name:", "described"]
+    assert "Status:           Running" in text
+    events = text.split("Events:")[1].splitlines()
+    assert events[1].split() == ["Type", "Reason", "Age", "From", "Message"]
+    reasons = [line.split()[1] for line in events[3:]]
+    assert reasons.index("Scheduled") < reasons.index("Started")
+    node = kubelite("get", "pod", "described", "-o", "jsonpath={.spec.nodeName}", state=state).stdout
+    assert node in ("node-1", "node-2")
+    assert "described" in kubelite("describe", "node", node, state=state).stdout.split("Non-terminated Pods")[1]
+    ready = kubelite("get", "pods", "-l", "app=web", "-o",
+                     'jsonpath={range .items[*]}{.metadata.name}:{.status.conditions[?(@.type=="Ready")].status}'
+                     '{"\\n"}{end}', state=state).stdout
+    assert ready == "described:True\n"
+    labels = kubelite("get", "pod", "described", "--show-labels", state=state).stdout.splitlines()
+    assert labels[0].split()[-1] == "LABELS" and labels[1].split()[-1] == "app=web,tier=front"
+    timed_out = kubelite("wait", "--for=condition=Nope", "pod/described", "--timeout", "1s", state=state,
+                         check=False)
+    assert timed_out.returncode == 1
+    assert timed_out.stderr.strip() == "error: timed out waiting for the condition on pods/described"
+    kubelite("delete", "pod", "described", "--now", state=state)
+
+
+def test_get_watch_prints_a_row_per_change(state: Path) -> None:
+    env = {**os.environ, "KUBECONFIG": str(state / "kubeconfig")}
+    watcher = subprocess.Popen([sys.executable, "-m", "cli", "get", "pods", "-l", "watched=yes", "-w"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        time.sleep(1.5)  # the watch is open once the (empty) list is printed; give the process time to start
+        kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("watched", "{watched: 'yes'}"))
+        seen: list[list[str]] = []
+        assert watcher.stdout is not None
+        while not any(row[2:3] == ["Running"] for row in seen):
+            line = watcher.stdout.readline()
+            assert line, watcher.stderr.read() if watcher.stderr else "watch ended"
+            seen.append(line.split())
+        assert all(row[0] == "watched" for row in seen)
+        assert seen[0][2] == "Pending"
+    finally:
+        watcher.kill()
+        watcher.wait()
+    kubelite("delete", "pod", "watched", "--now", state=state)
+
+
+def test_delete_by_selector_and_all_waits_until_gone(state: Path) -> None:
+    for name in ("sel-a", "sel-b"):
+        kubelite("apply", "-f", "-", state=state, stdin=pod_manifest(name, "{group: sel}"))
+    kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("other", "{group: other}"))
+    kubelite("wait", "--for=condition=Ready", "pods", "-l", "group=sel", "--timeout", "60s", state=state)
+    out = kubelite("delete", "pods", "-l", "group=sel", state=state).stdout
+    assert out == 'pod "sel-a" deleted\npod "sel-b" deleted\n'
+    # --wait (the default) returned only once they were gone, as kubectl does
+    left = kubelite("get", "pods", "-o", "name", state=state).stdout.split()
+    assert "pod/sel-a" not in left and "pod/sel-b" not in left and "pod/other" in left
+    assert kubelite("delete", "pods", "-l", "group=none", state=state).stderr.strip() == (
+        "No resources found in default namespace.")
+    named = kubelite("delete", "pods", "other", "-l", "group=x", state=state, check=False)
+    assert named.returncode == 1 and "name cannot be provided when a selector is specified" in named.stderr
+    kubelite("create", "namespace", "scratch", state=state)
+    kubelite("apply", "-n", "scratch", "-f", "-", state=state, stdin=pod_manifest("s1"))
+    assert kubelite("delete", "pods", "--all", "-n", "scratch", "--now", state=state).stdout == 'pod "s1" deleted\n'
+    kubelite("delete", "pod", "other", "--now", state=state)
+
+
+def test_drain_refuses_unmanaged_pods_then_evicts_them_with_force(state: Path) -> None:
+    kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("drained", node="node-2"))
+    kubelite("wait", "--for=condition=Ready", "pod/drained", "--timeout", "60s", state=state)
+    refused = kubelite("drain", "node-2", state=state, check=False)
+    assert refused.returncode == 1
+    assert "cannot delete Pods that declare no controller (use --force to override): default/drained" in (
+        refused.stderr)
+    out = kubelite("drain", "node-2", "--force", "--grace-period", "1", state=state).stdout
+    assert "evicting pod default/drained" in out and out.endswith("pod/drained evicted\nnode/node-2 drained\n")
+    assert "SchedulingDisabled" in kubelite("get", "node", "node-2", state=state).stdout
+    assert "pod/drained" not in kubelite("get", "pods", "-o", "name", state=state).stdout
+    kubelite("uncordon", "node-2", state=state)
+
+
+def test_second_user_is_limited_by_a_rolebinding(state: Path) -> None:
+    subprocess.run([sys.executable, "-m", "kubelite.pki", "user", "--dir", str(state / "pki"), "--name", "jane",
+                    "--group", "developers"], check=True, capture_output=True)
+    pki = state / "pki"
+    assert kubelite("config", "set-credentials", "jane", "--client-certificate", str(pki / "user-jane.crt"),
+                    "--client-key", str(pki / "user-jane.key"), state=state).stdout == 'User "jane" set.\n'
+    assert kubelite("config", "set-context", "jane", "--cluster", "kubelite", "--user", "jane",
+                    state=state).stdout == 'Context "jane" created.\n'
+    denied = kubelite("--context", "jane", "get", "pods", state=state, check=False)
+    assert denied.returncode == 1
+    assert denied.stderr.strip() == ('Error from server (Forbidden): pods is forbidden: User "jane" cannot list '
+                                     'resource "pods" in API group "" in the namespace "default"')
+    no = kubelite("--context", "jane", "auth", "can-i", "list", "pods", state=state, check=False)
+    assert (no.returncode, no.stdout) == (1, "no\n")
+    assert kubelite("auth", "can-i", "list", "pods", state=state).stdout == "yes\n"
+    assert kubelite("create", "role", "pod-reader", "--verb=get,list,watch", "--resource=pods",
+                    state=state).stdout == "role.rbac.authorization.k8s.io/pod-reader created\n"
+    assert kubelite("create", "rolebinding", "jane-reads", "--role=pod-reader", "--user=jane",
+                    state=state).stdout == "rolebinding.rbac.authorization.k8s.io/jane-reads created\n"
+    yes = kubelite("--context", "jane", "auth", "can-i", "list", "pods", state=state)
+    assert yes.stdout == "yes\n"
+    assert kubelite("--context", "jane", "get", "pods", state=state).returncode == 0
+    assert kubelite("--context", "jane", "auth", "can-i", "delete", "pods", state=state, check=False
+                    ).returncode == 1
+    other_ns = kubelite("--context", "jane", "get", "pods", "-n", "kube-system", state=state, check=False)
+    assert other_ns.returncode == 1 and "Forbidden" in other_ns.stderr
+    bindings = kubelite("get", "rolebindings", "-o", "wide", state=state).stdout.splitlines()
+    assert bindings[0].split() == ["NAME", "ROLE", "AGE", "USERS", "GROUPS"]
+    assert bindings[1].split()[:2] == ["jane-reads", "Role/pod-reader"]
+    view = kubelite("--context", "jane", "config", "view", "--minify", state=state).stdout
+    assert "name: jane" in view and "kubelite-admin" not in view
+
+
+def test_version_and_an_expired_certificate(state: Path, tmp_path: Path) -> None:
+    lines = kubelite("version", state=state).stdout.splitlines()
+    assert lines[0].startswith("Client Version: v1.") and lines[1].startswith("Server Version: v1.")
+    import datetime as dt
+
+    from kubelite import pki
+    old = pki.issue(pki.load(state / "pki", "ca"), "late", days=1,
+                    not_before=dt.datetime.now(dt.UTC) - dt.timedelta(days=3))
+    pki.write(tmp_path, "late", old)
+    config = tmp_path / "late.yaml"
+    config.write_text((state / "kubeconfig").read_text().replace("pki/admin.crt", str(tmp_path / "late.crt"))
+                      .replace("pki/admin.key", str(tmp_path / "late.key"))
+                      .replace("pki/ca.crt", str(state / "pki" / "ca.crt")))
+    expired = kubelite("--kubeconfig", str(config), "get", "pods", check=False)
+    assert expired.returncode == 1
+    assert expired.stderr.startswith("Unable to connect to the server: x509: certificate has expired")
+    assert len(expired.stderr.strip().splitlines()) == 1

@@ -5,6 +5,10 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class VersionRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class PodLogRequest(_message.Message):
     __slots__ = ("namespace", "name", "container", "follow", "tail_lines", "previous")
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]

@@ -85,6 +85,11 @@ class ApiStub:
                 request_serializer=kubelite_dot_v1_dot_api__pb2.PodLogRequest.SerializeToString,
                 response_deserializer=kubelite_dot_v1_dot_api__pb2.LogChunk.FromString,
                 _registered_method=True)
+        self.Version = channel.unary_unary(
+                '/kubelite.v1.Api/Version',
+                request_serializer=kubelite_dot_v1_dot_api__pb2.VersionRequest.SerializeToString,
+                response_deserializer=kubelite_dot_v1_dot_api__pb2.Object.FromString,
+                _registered_method=True)
 
 
 class ApiServicer:
@@ -154,6 +159,13 @@ class ApiServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Version(self, request, context):
+        """The server's build (GET /version): {"gitVersion": ..., "platform": ...}.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ApiServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -206,6 +218,11 @@ def add_ApiServicer_to_server(servicer, server):
                     servicer.PodLog,
                     request_deserializer=kubelite_dot_v1_dot_api__pb2.PodLogRequest.FromString,
                     response_serializer=kubelite_dot_v1_dot_api__pb2.LogChunk.SerializeToString,
+            ),
+            'Version': grpc.unary_unary_rpc_method_handler(
+                    servicer.Version,
+                    request_deserializer=kubelite_dot_v1_dot_api__pb2.VersionRequest.FromString,
+                    response_serializer=kubelite_dot_v1_dot_api__pb2.Object.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -478,6 +495,33 @@ class Api:
             '/kubelite.v1.Api/PodLog',
             kubelite_dot_v1_dot_api__pb2.PodLogRequest.SerializeToString,
             kubelite_dot_v1_dot_api__pb2.LogChunk.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Version(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kubelite.v1.Api/Version',
+            kubelite_dot_v1_dot_api__pb2.VersionRequest.SerializeToString,
+            kubelite_dot_v1_dot_api__pb2.Object.FromString,
             options,
             channel_credentials,
             insecure,

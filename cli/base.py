@@ -1,0 +1,164 @@
+"""What every `kubelite` verb shares: the click group with kubectl's global
+flags, the connection from kubeconfig, and one place that turns a refusal into
+kubectl's one error line and exit code 1 (never a traceback).
+
+Verbs live in their own modules (cli/verbs_*.py) and register on `main`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from cryptography import x509
+
+from kubelite import api, kubeconfig
+from kubelite.client import ApiClient, Credentials
+from kubelite.errors import ServiceUnavailable, StatusError
+
+Obj = dict[str, Any]
+
+
+def namespace_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """kubectl accepts -n after the verb too."""
+    def store(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value:
+            ctx.ensure_object(dict)["namespace"] = value
+    return click.option("-n", "--namespace", expose_value=False, callback=store, default=None,
+                        help="The namespace scope for this request.")(fn)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--kubeconfig", "kubeconfig_path", envvar=None, default=None, help="Path to the kubeconfig file.")
+@click.option("--context", default=None, help="The kubeconfig context to use.")
+@click.option("-n", "--namespace", default=None, help="The namespace scope for this request.")
+@click.option("--server", "-s", default=None, help="The address of the API server.")
+@click.option("--token", default=None, help="Bearer token for authentication.")
+@click.option("--certificate-authority", default=None, help="Path to a cert file for the certificate authority.")
+@click.option("--trace", is_flag=True, help="Show each request's journey through the API server (and, for a "
+                                            "new pod, the scheduler and node agent).")
+@click.option("--request-timeout", default="15s", show_default=True,
+              help="How long to wait for a single server request (30s, 1m).")
+@click.pass_context
+def main(ctx: click.Context, kubeconfig_path: str | None, context: str | None, namespace: str | None,
+         server: str | None, token: str | None, certificate_authority: str | None, trace: bool,
+         request_timeout: str) -> None:
+    """kubelite controls a kubelite cluster (kubectl's verbs), and runs one locally (up/down/status)."""
+    ctx.obj = {"kubeconfig": kubeconfig_path, "context": context, "namespace": namespace, "server": server,
+               "token": token, "ca": certificate_authority, "trace": trace,
+               "request_timeout": request_timeout}
+
+
+def parse_duration(text: str) -> float:
+    """kubectl's durations: "30s", "2m", "1h", "1m30s", or bare seconds."""
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
+    if not parts or "".join(n + u for n, u in parts) != text:
+        fail(f'error: invalid duration "{text}": use a number with s, m or h (30s, 2m)')
+    scale = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
+def connect(ctx: click.Context) -> tuple[Callable[[], ApiClient], str]:
+    """A client factory (a gRPC channel must be made inside the running loop)
+    and the namespace to use."""
+    opts = ctx.obj
+    try:
+        conn = kubeconfig.resolve(kubeconfig.load(opts["kubeconfig"]), opts["context"])
+        server, creds, namespace = conn.server, conn.credentials, conn.namespace
+    except kubeconfig.KubeconfigError as err:
+        if not opts["server"]:
+            fail(f"error: {err}")
+        server, creds, namespace = opts["server"], Credentials(), "default"
+    if opts["server"]:
+        server = opts["server"]
+    if opts["token"] or opts["ca"]:
+        ca = Path(opts["ca"]).read_bytes() if opts["ca"] else creds.ca_cert
+        creds = Credentials(ca, None if opts["token"] else creds.client_cert,
+                            None if opts["token"] else creds.client_key, opts["token"] or creds.token)
+    ctx.obj["server_address"] = server
+    _refuse_expired(creds.client_cert)
+    endpoint, timeout = server.split("://", 1)[-1], parse_duration(opts["request_timeout"]) or 86400.0
+    return (lambda: ApiClient(endpoint, creds, timeout=timeout)), opts["namespace"] or namespace
+
+
+def _refuse_expired(cert_pem: bytes | None) -> None:
+    """An expired client certificate would only show as a refused TLS
+    handshake: say what is wrong instead, as kubectl does."""
+    if not cert_pem:
+        return
+    try:
+        cert = x509.load_pem_x509_certificate(cert_pem)
+    except ValueError:
+        fail("error: the client certificate in the kubeconfig is not a PEM certificate")
+    now = datetime.now(UTC)
+    if cert.not_valid_after_utc < now:
+        fail(f"Unable to connect to the server: x509: certificate has expired or is not yet valid: current time "
+             f"{now:%Y-%m-%dT%H:%M:%SZ} is after {cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}")
+    if cert.not_valid_before_utc > now:
+        fail(f"Unable to connect to the server: x509: certificate has expired or is not yet valid: current time "
+             f"{now:%Y-%m-%dT%H:%M:%SZ} is before {cert.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ}")
+
+
+def run_api(ctx: click.Context, body: Callable[[ApiClient, str], Awaitable[None]]) -> None:
+    make_client, namespace = connect(ctx)
+
+    async def go() -> None:
+        async with make_client() as client:
+            await body(client, namespace)
+    try:
+        asyncio.run(go())
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except ServiceUnavailable:
+        fail(f"The connection to the server {ctx.obj.get('server_address', '')} was refused - did you specify "
+             "the right host or port?")
+    except StatusError as err:
+        fail(f"Error from server ({err.reason}): {err.message}")
+    except api.UnknownResource as err:
+        fail(f"error: {err}")
+
+
+def print_journey(client: ApiClient, what: str) -> None:
+    """The last request's spans, as a timeline (the seed's picture, live)."""
+    click.echo(f"  journey of {what}:", err=True)
+    for span in client.last_trace:
+        detail = f"  {span['detail']}" if span.get("detail") else ""
+        click.echo(f"    {span['stage']:<17} {span['outcome']:<15} {span['durationMs']:>8.3f} ms{detail}", err=True)
+
+
+async def follow_pod(client: ApiClient, namespace: str, name: str, timeout: float = 30.0) -> None:
+    """After a pod is created: when the scheduler bound it (and why there) and
+    when the node agent started it, from the pod's events as they arrive."""
+    start = time.monotonic()
+    seen: set[str] = set()
+
+    async def watch() -> None:
+        async for _kind, event in client.watch("events", namespace,
+                                               field_selector=f"involvedObject.name={name}"):
+            uid = event["metadata"].get("uid", "")
+            if uid in seen:
+                continue
+            seen.add(uid)
+            source = (event.get("source") or {}).get("component", "")
+            click.echo(f"    +{time.monotonic() - start:6.2f}s {source:<18} {event.get('reason', '')}: "
+                       f"{event.get('message', '')}", err=True)
+            if event.get("reason") in ("Started", "Failed", "FailedScheduling"):
+                return
+    try:
+        await asyncio.wait_for(watch(), timeout)
+    except TimeoutError:
+        click.echo(f"    (no start within {timeout:.0f}s)", err=True)

@@ -1,0 +1,62 @@
+"""`kubelite auth can-i VERB RESOURCE [NAME]`: asks the API server, through a
+SelfSubjectAccessReview, whether the current user may; prints yes or no and,
+as kubectl, exits 1 on no."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from cli.base import ApiClient, main, namespace_option, run_api
+from kubelite import api
+
+
+@main.group()
+def auth() -> None:
+    """Inspect authorization."""
+
+
+@auth.command("can-i")
+@click.argument("verb")
+@click.argument("target")
+@click.argument("name", required=False, default="")
+@click.option("-A", "--all-namespaces", is_flag=True, help="Ask about every namespace.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing; only the exit code answers.")
+@namespace_option
+@click.pass_context
+def can_i(ctx: click.Context, verb: str, target: str, name: str, all_namespaces: bool, quiet: bool) -> None:
+    """Check whether an action is allowed: can-i create pods, can-i get pods/log, can-i delete node/node-1."""
+    kind, slash, rest = target.partition("/")
+    subresource = ""
+    if slash:
+        try:
+            api.resource_by_name(kind)
+            if api.resource_by_name(kind).resource != kind.lower() or not rest.isidentifier():
+                name = name or rest  # pod/web: a name
+            else:
+                subresource = rest    # pods/log: a subresource
+        except api.UnknownResource:
+            subresource = rest
+    base, _, group = kind.partition(".")
+    try:
+        info = api.resource_by_name(kind)
+        resource, group = info.resource, info.group
+        namespaced = info.namespaced
+    except api.UnknownResource:
+        resource, namespaced = base, True
+        if base != "*":
+            click.echo(f"Warning: the server doesn't have a resource type '{base}'", err=True)
+    answer: dict[str, bool] = {}
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        attributes = {"verb": verb, "resource": resource, "group": group, "subresource": subresource, "name": name,
+                      "namespace": "" if all_namespaces or not namespaced else namespace}
+        review = {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview",
+                  "metadata": {}, "spec": {"resourceAttributes": attributes}}
+        result = await client.create("selfsubjectaccessreviews", review)
+        answer["allowed"] = bool((result.get("status") or {}).get("allowed"))
+    run_api(ctx, body)
+    if not quiet:
+        click.echo("yes" if answer["allowed"] else "no")
+    sys.exit(0 if answer["allowed"] else 1)

@@ -1,0 +1,219 @@
+"""The verbs that look: get (tables, -o, -l, -A, -w, --show-labels), describe,
+logs, trace, api-resources, version and cluster-info."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+import yaml
+
+from cli import jsonpath
+from cli.base import ApiClient, fail, main, namespace_option, print_journey, run_api
+from cli.describe import describe as describe_text
+from cli.describe import event_order
+from cli.output import column_widths, format_row, qualified, render, table, table_rows
+from kubelite import api
+from kubelite.errors import StatusError
+from kubelite.version import GIT_VERSION
+
+
+def output_option(fn: click.decorators.FC) -> click.decorators.FC:
+    def check(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        if value is None or value in ("wide", "json", "yaml", "name") or value.startswith("jsonpath="):
+            if value and value.startswith("jsonpath="):
+                try:
+                    jsonpath.parse(value[len("jsonpath="):])
+                except jsonpath.JSONPathError as err:
+                    raise click.BadParameter(f"error parsing jsonpath {value[9:]}, {err}") from None
+            return value
+        raise click.BadParameter(f'unable to match a printer suitable for the output format "{value}", allowed '
+                                 "formats are: json,jsonpath,name,wide,yaml")
+    return click.option("-o", "--output", default=None, callback=check,
+                        help="wide, json, yaml, name or jsonpath=TEMPLATE.")(fn)
+
+
+@main.command()
+@click.argument("resource")
+@click.argument("names", nargs=-1)
+@output_option
+@click.option("-l", "--selector", default="", help="Label selector (app=web, tier in (a,b), !legacy).")
+@click.option("--field-selector", default="", help="Field selector (spec.nodeName=node-1).")
+@click.option("-A", "--all-namespaces", is_flag=True)
+@click.option("-w", "--watch", is_flag=True, help="After listing, watch for changes.")
+@click.option("--show-labels", is_flag=True, help="Show all labels as the last column.")
+@namespace_option
+@click.pass_context
+def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str | None, selector: str,
+        field_selector: str, all_namespaces: bool, watch: bool, show_labels: bool) -> None:
+    """Display one or many resources."""
+    if "/" in resource and not names:
+        resource, _, name = resource.partition("/")
+        names = (name,)
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        info = api.resource_by_name(resource)
+        ns = "" if all_namespaces else namespace
+        revision = ""
+        widths: list[int] = []
+        if names:
+            items = [await client.get(info.resource, n, ns) for n in names]
+        else:
+            listed = await client.list(info.resource, ns, label_selector=selector, field_selector=field_selector)
+            items, revision = listed["items"], listed["metadata"].get("resourceVersion", "")
+        if items:
+            # kubectl ends a JSONPath result with no newline of its own
+            click.echo(render(info, items, output, all_namespaces, single=len(names) == 1, show_labels=show_labels),
+                       nl=not (output or "").startswith("jsonpath="))
+            header, rows = table_rows(info, items, output == "wide", all_namespaces, show_labels)
+            widths = column_widths(rows, header)
+        elif not watch:
+            where = f" in {namespace} namespace" if info.namespaced and not all_namespaces else ""
+            click.echo(f"No resources found{where}.", err=True)
+        if ctx.obj.get("trace"):
+            print_journey(client, f"get {info.resource}")
+        if watch:
+            fields = field_selector
+            if len(names) == 1:
+                fields = ",".join(f for f in (field_selector, f"metadata.name={names[0]}") if f)
+            async for _type, obj in client.watch(info.resource, ns, label_selector=selector, field_selector=fields,
+                                                 resource_version=revision):
+                if names and obj["metadata"]["name"] not in names:
+                    continue
+                if output in ("json", "yaml") or (output or "").startswith("jsonpath="):
+                    click.echo(render(info, [obj], output, all_namespaces, single=True))
+                elif output == "name":
+                    click.echo(f"{qualified(info)}/{obj['metadata']['name']}")
+                else:
+                    header, rows = table_rows(info, [obj], output == "wide", all_namespaces, show_labels)
+                    widths = [max(w, len(c)) for w, c in zip(widths or column_widths(rows, header), rows[0],
+                                                             strict=True)]
+                    click.echo(format_row(rows[0], widths))
+    run_api(ctx, body)
+
+
+@main.command()
+@click.argument("resource")
+@click.argument("names", nargs=-1)
+@click.option("-l", "--selector", default="", help="Label selector.")
+@namespace_option
+@click.pass_context
+def describe(ctx: click.Context, resource: str, names: tuple[str, ...], selector: str) -> None:
+    """Show details of a resource, with the events recorded about it."""
+    if "/" in resource and not names:
+        resource, _, name = resource.partition("/")
+        names = (name,)
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        info = api.resource_by_name(resource)
+        if names:
+            objects = [await client.get(info.resource, n, namespace) for n in names]
+        else:
+            objects = (await client.list(info.resource, namespace, label_selector=selector))["items"]
+            if not objects:
+                click.echo(f"No resources found in {namespace} namespace." if info.namespaced
+                           else "No resources found", err=True)
+                return
+        texts = []
+        for obj in objects:
+            meta = obj["metadata"]
+            # Kubernetes records events about cluster-scoped objects in "default"
+            events_ns = meta.get("namespace") or "default"
+            selector_fields = f"involvedObject.name={meta['name']},involvedObject.kind={obj.get('kind', info.kind)}"
+            try:
+                events = (await client.list("events", events_ns, field_selector=selector_fields))["items"]
+            except StatusError:
+                events = []  # a user who may not read events still gets the object
+            pods = None
+            if info.resource == "nodes":
+                pods = (await client.list("pods", "", field_selector=f"spec.nodeName={meta['name']}"))["items"]
+            texts.append(describe_text(info.resource, obj, events, info.namespaced, pods))
+        click.echo("\n\n\n".join(texts))
+    run_api(ctx, body)
+
+
+@main.command()
+@click.argument("pod")
+@click.option("-c", "--container", default="")
+@click.option("-f", "--follow", is_flag=True)
+@click.option("--tail", type=int, default=-1, help="Lines of recent log to show; -1 shows all.")
+@click.option("-p", "--previous", is_flag=True)
+@namespace_option
+@click.pass_context
+def logs(ctx: click.Context, pod: str, container: str, follow: bool, tail: int, previous: bool) -> None:
+    """Print the logs for a container in a pod."""
+    name = pod.split("/", 1)[1] if pod.startswith(("pod/", "pods/", "po/")) else pod
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        async for chunk in client.pod_log(namespace, name, container, follow, tail if tail >= 0 else None,
+                                          previous):
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.flush()
+    run_api(ctx, body)
+
+
+@main.command("trace")
+@click.argument("target")
+@namespace_option
+@click.pass_context
+def trace_pod(ctx: click.Context, target: str) -> None:
+    """Show how an existing pod got where it is, from its events (pod/NAME)."""
+    kind, _, name = target.partition("/")
+    if not name or kind.lower() not in ("pod", "pods", "po"):
+        fail("error: trace takes pod/NAME")
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        pod = await client.get("pods", name, namespace)
+        click.echo(f"pod/{name}: created {pod['metadata'].get('creationTimestamp')}, "
+                   f"node {pod['spec'].get('nodeName') or '<none>'}, phase {pod['status'].get('phase')}")
+        events = (await client.list("events", namespace, field_selector=f"involvedObject.name={name}"))["items"]
+        for event in sorted(events, key=event_order):
+            source = (event.get("source") or {}).get("component", "")
+            click.echo(f"  {event.get('firstTimestamp', '')}  {source:<18} {event.get('reason', '')}: "
+                       f"{event.get('message', '')}")
+    run_api(ctx, body)
+
+
+@main.command("api-resources")
+def api_resources() -> None:
+    """Print the supported API resources."""
+    rows = [[r.resource, ",".join(r.short_names), r.api_version, str(r.namespaced).lower(), r.kind]
+            for r in api.ALL_RESOURCES]
+    click.echo(table(rows, ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]))
+
+
+def _dump(doc: dict[str, object], output: str) -> str:
+    return json.dumps(doc, indent=2) if output == "json" else yaml.safe_dump(doc, sort_keys=False).rstrip()
+
+
+@main.command()
+@click.option("--client", "client_only", is_flag=True, help="Only the client version; do not ask the server.")
+@click.option("-o", "--output", type=click.Choice(["json", "yaml"]), default=None)
+@click.pass_context
+def version(ctx: click.Context, client_only: bool, output: str | None) -> None:
+    """Print the client and server version."""
+    client_info = {"gitVersion": GIT_VERSION}
+    if client_only:
+        click.echo(_dump({"clientVersion": client_info}, output) if output else f"Client Version: {GIT_VERSION}")
+        return
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        if not output:
+            click.echo(f"Client Version: {GIT_VERSION}")
+        server = await client.server_version()
+        if output:
+            click.echo(_dump({"clientVersion": client_info, "serverVersion": server}, output))
+        else:
+            click.echo(f"Server Version: {server['gitVersion']}")
+    run_api(ctx, body)
+
+
+@main.command("cluster-info")
+@click.pass_context
+def cluster_info(ctx: click.Context) -> None:
+    """Display the address of the control plane."""
+    async def body(client: ApiClient, namespace: str) -> None:
+        await client.server_version()
+        click.echo(f"Kubernetes control plane is running at {ctx.obj['server_address']}")
+    run_api(ctx, body)

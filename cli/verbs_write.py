@@ -1,0 +1,276 @@
+"""The verbs that change the cluster: apply (create or update, remembering what
+was applied), create (-f, namespace, role, rolebinding, clusterrole,
+clusterrolebinding) and delete (names, -f, -l, --all, --grace-period, --wait)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import click
+
+from cli.base import ApiClient, fail, follow_pod, main, namespace_option, parse_duration, print_journey, run_api
+from cli.manifests import info_for, read_manifests
+from cli.output import qualified
+from kubelite import api
+from kubelite.errors import NotFound
+from kubelite.merge_patch import merge_patch
+
+Obj = dict[str, Any]
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+RBAC_GROUP = "rbac.authorization.k8s.io"
+
+
+@main.command()
+@click.option("-f", "--filename", "filenames", multiple=True, required=True, help="File, directory or - .")
+@namespace_option
+@click.pass_context
+def apply(ctx: click.Context, filenames: tuple[str, ...]) -> None:
+    """Apply a configuration to a resource by file name or stdin (create or update)."""
+    docs = read_manifests(filenames)
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        for label, doc in docs:
+            info = info_for(label, doc)
+            name = (doc.get("metadata") or {}).get("name", "")
+            ns = (doc.get("metadata") or {}).get("namespace") or namespace
+            desired = {k: v for k, v in doc.items() if k != "status"}
+            applied = json.dumps(desired, sort_keys=True, separators=(",", ":"))
+            annotated = merge_patch(desired, {"metadata": {"annotations": {LAST_APPLIED: applied}}})
+            try:
+                current = await client.get(info.resource, name, ns)
+            except NotFound:
+                await client.create(info.resource, annotated, ns)
+                click.echo(f"{qualified(info)}/{name} created")
+                if ctx.obj.get("trace"):
+                    print_journey(client, f"create {info.singular}/{name}")
+                    if info.resource == "pods":
+                        await follow_pod(client, ns, name)
+                continue
+            # like kubectl: compare with what was applied last, not with the
+            # server's object (which carries defaults and status)
+            if (current["metadata"].get("annotations") or {}).get(LAST_APPLIED) == applied:
+                click.echo(f"{qualified(info)}/{name} unchanged")
+                continue
+            await client.patch(info.resource, name, annotated, ns)
+            click.echo(f"{qualified(info)}/{name} configured")
+            if ctx.obj.get("trace"):
+                print_journey(client, f"patch {info.singular}/{name}")
+    run_api(ctx, body)
+
+
+@main.group(invoke_without_command=True)
+@click.option("-f", "--filename", "filenames", multiple=True, help="File, directory or - to create from.")
+@namespace_option
+@click.pass_context
+def create(ctx: click.Context, filenames: tuple[str, ...]) -> None:
+    """Create a resource from a file or from stdin, or one of the kinds below."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not filenames:
+        fail("error: must specify one of -f and -k")
+    docs = read_manifests(filenames)
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        for label, doc in docs:
+            info = info_for(label, doc)
+            await client.create(info.resource, doc, (doc.get("metadata") or {}).get("namespace") or namespace)
+            click.echo(f"{qualified(info)}/{doc['metadata']['name']} created")
+            if ctx.obj.get("trace"):
+                print_journey(client, f"create {info.singular}/{doc['metadata']['name']}")
+    run_api(ctx, body)
+
+
+def _create_one(ctx: click.Context, resource: str, obj: Obj) -> None:
+    info = api.resource_by_name(resource)
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        if info.namespaced:
+            obj["metadata"]["namespace"] = namespace
+        await client.create(info.resource, obj, namespace if info.namespaced else "")
+        click.echo(f"{qualified(info)}/{obj['metadata']['name']} created")
+        if ctx.obj.get("trace"):
+            print_journey(client, f"create {info.singular}/{obj['metadata']['name']}")
+    run_api(ctx, body)
+
+
+@create.command("namespace")
+@click.argument("name")
+@click.pass_context
+def create_namespace(ctx: click.Context, name: str) -> None:
+    """Create a namespace with the specified name."""
+    _create_one(ctx, "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def policy_rules(verbs: tuple[str, ...], resources: tuple[str, ...], names: tuple[str, ...]) -> list[Obj]:
+    """kubectl create role's rules: one rule per API group of the resources
+    ("pods", "leases.coordination.k8s.io", "pods/log")."""
+    verb_list = _split(verbs)
+    if not verb_list:
+        fail("error: at least one verb must be specified")
+    by_group: dict[str, list[str]] = {}
+    for resource in _split(resources):
+        base, slash, sub = resource.partition("/")
+        plural, _, group = base.partition(".")
+        try:
+            info = api.resource_by_name(base)
+            plural, group = info.resource, info.group
+        except api.UnknownResource:
+            if plural != "*":
+                fail(f'error: the server doesn\'t have a resource type "{base}"')
+        by_group.setdefault(group, []).append(plural + slash + sub)
+    if not by_group:
+        fail("error: at least one resource must be specified")
+    rules = []
+    for group, plurals in by_group.items():
+        rule: Obj = {"verbs": verb_list, "apiGroups": [group], "resources": plurals}
+        if names:
+            rule["resourceNames"] = _split(names)
+        rules.append(rule)
+    return rules
+
+
+def _role_command(kind: str, resource: str) -> None:
+    @create.command(kind.lower())
+    @click.argument("name")
+    @click.option("--verb", "verbs", multiple=True, required=True, help="Verbs the rule allows (get,list,watch).")
+    @click.option("--resource", "resources", multiple=True, required=True, help="Resources the rule applies to.")
+    @click.option("--resource-name", "resource_names", multiple=True, help="Only these object names.")
+    @namespace_option
+    @click.pass_context
+    def command(ctx: click.Context, name: str, verbs: tuple[str, ...], resources: tuple[str, ...],
+                resource_names: tuple[str, ...]) -> None:
+        obj = {"apiVersion": f"{RBAC_GROUP}/v1", "kind": kind, "metadata": {"name": name},
+               "rules": policy_rules(verbs, resources, resource_names)}
+        _create_one(ctx, resource, obj)
+    command.__doc__ = f"Create a {kind} with rules (--verb, --resource)."
+
+
+def _binding_command(kind: str, resource: str, namespaced: bool) -> None:
+    @create.command(kind.lower())
+    @click.argument("name")
+    @click.option("--clusterrole", default="", help="The ClusterRole to bind.")
+    @click.option("--role", default="", help="The Role to bind (RoleBinding only).")
+    @click.option("--user", "users", multiple=True, help="A user to bind to; repeatable.")
+    @click.option("--group", "groups", multiple=True, help="A group to bind to; repeatable.")
+    @click.option("--serviceaccount", "service_accounts", multiple=True, help="NAMESPACE:NAME; repeatable.")
+    @namespace_option
+    @click.pass_context
+    def command(ctx: click.Context, name: str, clusterrole: str, role: str, users: tuple[str, ...],
+                groups: tuple[str, ...], service_accounts: tuple[str, ...]) -> None:
+        if bool(clusterrole) == bool(role) or (role and not namespaced):
+            fail("error: exactly one of clusterrole or role must be specified" if namespaced
+                 else "error: --clusterrole is required")
+        subjects: list[Obj] = [{"kind": "User", "apiGroup": RBAC_GROUP, "name": u} for u in users]
+        subjects += [{"kind": "Group", "apiGroup": RBAC_GROUP, "name": g} for g in groups]
+        for sa in service_accounts:
+            sa_ns, _, sa_name = sa.partition(":")
+            if not sa_name:
+                fail(f"error: serviceaccount must be <namespace>:<name>, got {sa!r}")
+            subjects.append({"kind": "ServiceAccount", "namespace": sa_ns, "name": sa_name})
+        obj = {"apiVersion": f"{RBAC_GROUP}/v1", "kind": kind, "metadata": {"name": name},
+               "roleRef": {"apiGroup": RBAC_GROUP, "kind": "Role" if role else "ClusterRole",
+                           "name": role or clusterrole},
+               "subjects": subjects}
+        _create_one(ctx, resource, obj)
+    command.__doc__ = f"Create a {kind} for a Role or ClusterRole."
+
+
+_role_command("Role", "roles")
+_role_command("ClusterRole", "clusterroles")
+_binding_command("RoleBinding", "rolebindings", True)
+_binding_command("ClusterRoleBinding", "clusterrolebindings", False)
+
+
+async def wait_deleted(client: ApiClient, info: api.ResourceInfo, name: str, namespace: str,
+                       timeout: float) -> bool:
+    """True once the object is gone (watched, not polled)."""
+    try:
+        current = await client.get(info.resource, name, namespace)
+    except NotFound:
+        return True
+    uid = current["metadata"].get("uid")
+
+    async def gone() -> None:
+        async for kind, obj in client.watch(info.resource, namespace, field_selector=f"metadata.name={name}",
+                                            resource_version=current["metadata"]["resourceVersion"]):
+            if kind == "DELETED" and obj["metadata"].get("uid") == uid:
+                return
+    try:
+        await asyncio.wait_for(gone(), timeout)
+    except TimeoutError:
+        return False
+    return True
+
+
+@main.command()
+@click.argument("resource", required=False)
+@click.argument("names", nargs=-1)
+@click.option("-f", "--filename", "filenames", multiple=True)
+@click.option("-l", "--selector", default="", help="Delete the objects matching this label selector.")
+@click.option("--all", "all_", is_flag=True, help="Delete every object of the resource type in the namespace.")
+@click.option("-A", "--all-namespaces", is_flag=True)
+@click.option("--grace-period", type=int, default=None, help="Seconds the pod gets to stop (0: at once).")
+@click.option("--now", is_flag=True, help="Same as --grace-period=1.")
+@click.option("--wait/--no-wait", "wait", default=True, show_default=True,
+              help="Wait until the objects are gone (kubectl's --wait=false is --no-wait).")
+@click.option("--timeout", default="0s", help="How long to wait (0s: long enough for the grace period).")
+@click.option("--ignore-not-found", is_flag=True)
+@namespace_option
+@click.pass_context
+def delete(ctx: click.Context, resource: str | None, names: tuple[str, ...], filenames: tuple[str, ...],
+           selector: str, all_: bool, all_namespaces: bool, grace_period: int | None, now: bool, wait: bool,
+           timeout: str, ignore_not_found: bool) -> None:
+    """Delete resources by file names, by resource and names, or by label selector."""
+    grace = 1 if now and grace_period is None else grace_period
+    wait_for = parse_duration(timeout) or float((grace if grace is not None else 30) + 60)
+    targets: list[tuple[str, str, str | None]] = []
+    for label, doc in read_manifests(filenames) if filenames else []:
+        info = info_for(label, doc)
+        targets.append((info.resource, doc["metadata"]["name"], (doc.get("metadata") or {}).get("namespace")))
+    if resource and "/" in resource:
+        kind, _, name = resource.partition("/")
+        resource, names = kind, (name, *names)
+    by_query = bool(selector or all_)
+    if resource and not names and not by_query:
+        fail("error: resource(s) were provided, but no name was specified")
+    if names and by_query:
+        fail("error: name cannot be provided when a selector is specified")
+    if resource:
+        targets += [(resource, n, None) for n in names]
+    if not targets and not (resource and by_query):
+        fail("error: You must provide one or more resources by argument or filename.")
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        todo = list(targets)
+        if resource and by_query:
+            info = api.resource_by_name(resource)
+            listed = await client.list(info.resource, "" if all_namespaces else namespace, label_selector=selector)
+            todo += [(info.resource, o["metadata"]["name"], o["metadata"].get("namespace")) for o in listed["items"]]
+            if not todo:
+                where = f" in {namespace} namespace" if info.namespaced and not all_namespaces else ""
+                click.echo(f"No resources found{where}.", err=True)
+                return
+        deleted: list[tuple[api.ResourceInfo, str, str]] = []
+        for res, name, ns in todo:
+            info = api.resource_by_name(res)
+            try:
+                await client.delete(info.resource, name, ns or namespace, grace_period_seconds=grace)
+            except NotFound:
+                if ignore_not_found:
+                    continue
+                raise
+            click.echo(f'{qualified(info)} "{name}" deleted')
+            deleted.append((info, name, ns or namespace))
+            if ctx.obj.get("trace"):
+                print_journey(client, f"delete {info.singular}/{name}")
+        if wait:
+            for info, name, ns in deleted:
+                if not await wait_deleted(client, info, name, ns, wait_for):
+                    fail(f"error: timed out waiting for the condition on {info.resource}/{name}")
+    run_api(ctx, body)
