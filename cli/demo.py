@@ -4,11 +4,9 @@ you to explore (`kubelite down --purge` stops it)."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 STATE = Path(".kubelite")
@@ -30,15 +28,13 @@ def show(*args: str) -> None:
 
 def main() -> None:
     show("up", "--state-dir", str(STATE))
-    show("apply", "-f", "examples/pod.yaml")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        pod = json.loads(kubelite("get", "pod", "hello", "-o", "json").stdout or "{}")
-        if pod.get("status", {}).get("phase") == "Running":
-            break
-        time.sleep(0.5)
+    # --trace: the request's journey through the API server, then the
+    # scheduler's binding and the node agent's start, as they happen
+    show("--trace", "apply", "-f", "examples/pod.yaml")
+    show("wait", "--for=condition=Ready", "pod/hello", "--timeout", "60s")
     show("get", "pods", "-o", "wide")
     show("get", "nodes")
+    show("trace", "pod/hello")
     print(f"\nThe cluster keeps running. Try:\n  export KUBECONFIG={(STATE / 'kubeconfig').resolve()}\n"
           "  .venv/bin/kubelite get pods\n  .venv/bin/kubelite down --purge")
 
