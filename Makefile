@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast chaos compat proto proto-check lint bench-store bench-apiserver tools clean
+.PHONY: demo test test-fast chaos compat lab-up lab-down lab-test proto proto-check lint bench-store bench-apiserver tools clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,13 +27,24 @@ test: $(STAMP) tools
 	$(PY) -m pytest -q tests
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q tests -m "not chaos and not compat"
+	$(PY) -m pytest -q tests -m "not chaos and not compat and not lab"
 
 chaos: $(STAMP)
 	$(PY) -m pytest -q tests -m chaos
 
 compat: $(STAMP) tools
 	$(PY) -m pytest -q tests -m compat
+
+# The docker compose lab (compose.yaml): one image for every component, each in
+# its own container. Needs a Docker engine; .ci/run starts one for CI.
+lab-up: $(STAMP)
+	$(PY) docker/lab.py up
+
+lab-down: $(STAMP)
+	$(PY) docker/lab.py down
+
+lab-test: $(STAMP)
+	$(PY) -m pytest -q tests -m lab
 
 proto: $(STAMP)
 	$(PY) scripts/genproto.py

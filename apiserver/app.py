@@ -19,7 +19,7 @@ from apiserver.authz import Authorizer
 from apiserver.caches import NamespaceCache, PodNodeCache, ResourceCache
 from apiserver.registry import GenericStore
 from apiserver.server import ApiServicer, malformed
-from etcdlite.client import EtcdClient
+from etcdlite.client import ACCEPT_KEEPALIVE_OPTIONS, EtcdClient
 from kubelite import api
 from kubelite.errors import AlreadyExists, StatusError
 from kubelite.gen.kubelite.v1 import api_pb2
@@ -128,7 +128,7 @@ async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
     services = Services(store, Authenticator(config.token_auth_file), authorizer, AuditLog(config.audit_log_path),
                         namespaces, pods, rbac, config.bookmark_interval, _kubelet_credentials(config))
 
-    server = grpc.aio.server()
+    server = grpc.aio.server(options=ACCEPT_KEEPALIVE_OPTIONS)
     add_raw_servicer(server, api_pb2.DESCRIPTOR.services_by_name["Api"], ApiServicer(services), malformed)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -91,7 +91,7 @@ def connect(ctx: click.Context) -> tuple[Callable[[], ApiClient], str]:
                             None if opts["token"] else creds.client_key, opts["token"] or creds.token)
     ctx.obj["server_address"] = server
     _refuse_expired(creds.client_cert)
-    endpoint, timeout = server.split("://", 1)[-1], parse_duration(opts["request_timeout"]) or 86400.0
+    endpoint, timeout = server, parse_duration(opts["request_timeout"]) or 86400.0
     return (lambda: ApiClient(endpoint, creds, timeout=timeout)), opts["namespace"] or namespace
 
 

@@ -20,6 +20,7 @@ import click
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from etcdlite.client import ACCEPT_KEEPALIVE_OPTIONS
 from etcdlite.member import Member, MemberConfig, parse_initial_cluster
 from etcdlite.replication import RaftTuning
 from etcdlite.servicers import add_services
@@ -42,7 +43,8 @@ def _host_port(url: str, flag: str) -> str:
 
 async def _serve(config: MemberConfig, listen: list[str]) -> None:
     member = Member(config)
-    server = grpc.aio.server(options=[("grpc.max_receive_message_length", 4 * 1024 * 1024)])
+    server = grpc.aio.server(options=[("grpc.max_receive_message_length", 4 * 1024 * 1024),
+                                      *ACCEPT_KEEPALIVE_OPTIONS])
     add_services(server, member)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -22,6 +22,14 @@ from kubelite.gen.etcdserverpb import rpc_pb2, rpc_pb2_grpc
 T = TypeVar("T")
 Key = str | bytes
 
+# Pings on every channel, so a member that vanished from the network (a
+# partition, a killed container) is noticed in seconds, not when TCP gives up.
+KEEPALIVE_OPTIONS = [("grpc.keepalive_time_ms", 2000), ("grpc.keepalive_timeout_ms", 2000),
+                     ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.max_pings_without_data", 0)]
+# What a server must allow for those pings (else it answers GOAWAY "too_many_pings").
+ACCEPT_KEEPALIVE_OPTIONS = [("grpc.http2.min_recv_ping_interval_without_data_ms", 1000),
+                            ("grpc.http2.max_ping_strikes", 0), ("grpc.keepalive_permit_without_calls", 1)]
+
 _NOT_SENT_MARKERS = ("failed to connect", "Connection refused", "connections to all backends failing",
                      "Socket closed", "DNS resolution failed")
 
@@ -53,7 +61,7 @@ class EtcdClient:
             raise ValueError("at least one endpoint is required")
         self.endpoints = list(endpoints)
         self.timeout = timeout
-        self._stubs = {ep: _Stubs(grpc.aio.insecure_channel(ep)) for ep in self.endpoints}
+        self._stubs = {ep: _Stubs(grpc.aio.insecure_channel(ep, options=KEEPALIVE_OPTIONS)) for ep in self.endpoints}
         self._current = 0
 
     async def close(self) -> None:
@@ -78,7 +86,14 @@ class EtcdClient:
                 return await call(stubs)
             except grpc.aio.AioRpcError as err:
                 retry = err.code() == grpc.StatusCode.UNAVAILABLE and (idempotent or _never_sent(err))
-                if not retry or attempt == attempts - 1:
+                # a member that does not answer in time may be cut off: a read
+                # asks the next one; a write (maybe applied) is not resent, but
+                # the calls after it go elsewhere
+                silent = err.code() == grpc.StatusCode.DEADLINE_EXCEEDED and len(self.endpoints) > 1
+                lost = err.code() == grpc.StatusCode.UNAVAILABLE and not retry
+                if (silent or lost) and not idempotent:
+                    self._current = (self._current + 1) % len(self.endpoints)
+                if (not retry and not (silent and idempotent)) or attempt == attempts - 1:
                     raise from_grpc_error(err) from None
                 self._current = (self._current + 1) % len(self.endpoints)
                 if self._current == 0:

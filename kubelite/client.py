@@ -5,6 +5,11 @@ and the request's journey (trace spans) of the last call.
 
 Resources are named like kubectl does ("pods", "po", "Pod", "leases"); objects
 go in and come out as Kubernetes JSON dicts.
+
+Several API servers ("a:6443,b:6443", as behind a load balancer) are tried in
+turn: a call that could not reach one moves to the next. A read is retried
+there; a write only when it never left this process, so it is never applied
+twice. Watches and log streams move on their next call (informers relist).
 """
 
 from __future__ import annotations
@@ -16,11 +21,15 @@ from typing import Any
 
 import grpc
 
+from etcdlite.client import KEEPALIVE_OPTIONS
 from kubelite import api
 from kubelite.errors import ServiceUnavailable, StatusError, error_from_status, from_rpc_error
 from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
 
 TRACE_KEY = "kubelite-trace-bin"
+_NOT_SENT_MARKERS = ("failed to connect", "Connection refused", "connections to all backends failing",
+                     "Socket closed", "DNS resolution failed", "No route to host")
+_READS = ("Get", "List", "Version")
 Obj = dict[str, Any]
 
 
@@ -57,26 +66,47 @@ class ApiClient:
     """A client of kubelite.v1.Api. Use `async with ApiClient(...)`."""
 
     def __init__(self, endpoint: str, credentials: Credentials | None = None, timeout: float = 30.0) -> None:
-        self.endpoint = endpoint
+        self.endpoints = [e.strip().split("://", 1)[-1] for e in endpoint.split(",") if e.strip()]
         self.timeout = timeout
         self.last_trace: list[dict[str, Any]] = []
-        creds = credentials or Credentials()
-        if creds.ca_cert is None:
-            self._channel = grpc.aio.insecure_channel(endpoint)
-            self._metadata: tuple[tuple[str, str], ...] = (
-                (("authorization", f"Bearer {creds.token}"),) if creds.token else ())
-        else:
-            channel_creds = grpc.ssl_channel_credentials(creds.ca_cert, creds.client_key, creds.client_cert)
-            if creds.token:
-                channel_creds = grpc.composite_channel_credentials(
-                    channel_creds, grpc.metadata_call_credentials(_TokenAuth(creds.token)))
-            options = [("grpc.ssl_target_name_override", creds.server_name)] if creds.server_name else []
-            self._channel = grpc.aio.secure_channel(endpoint, channel_creds, options=options)
-            self._metadata = ()
-        self._stub = api_pb2_grpc.ApiStub(self._channel)
+        self._creds = credentials or Credentials()
+        self._metadata: tuple[tuple[str, str], ...] = (
+            (("authorization", f"Bearer {self._creds.token}"),) if self._creds.token and not self._creds.ca_cert
+            else ())
+        self._current = 0
+        self._channels: dict[str, grpc.aio.Channel] = {}
+        self._stub = self._stub_for(self.endpoint)
+
+    @property
+    def endpoint(self) -> str:
+        return self.endpoints[self._current]
+
+    def _stub_for(self, endpoint: str) -> api_pb2_grpc.ApiStub:
+        channel = self._channels.get(endpoint)
+        if channel is None:
+            creds = self._creds
+            if creds.ca_cert is None:
+                channel = grpc.aio.insecure_channel(endpoint, options=KEEPALIVE_OPTIONS)
+            else:
+                channel_creds = grpc.ssl_channel_credentials(creds.ca_cert, creds.client_key, creds.client_cert)
+                if creds.token:
+                    channel_creds = grpc.composite_channel_credentials(
+                        channel_creds, grpc.metadata_call_credentials(_TokenAuth(creds.token)))
+                options = list(KEEPALIVE_OPTIONS)
+                if creds.server_name:
+                    options.append(("grpc.ssl_target_name_override", creds.server_name))
+                channel = grpc.aio.secure_channel(endpoint, channel_creds, options=options)
+            self._channels[endpoint] = channel
+        return api_pb2_grpc.ApiStub(channel)
+
+    def _fail_over(self) -> None:
+        if len(self.endpoints) > 1:
+            self._current = (self._current + 1) % len(self.endpoints)
+            self._stub = self._stub_for(self.endpoint)
 
     async def close(self) -> None:
-        await self._channel.close()
+        for channel in self._channels.values():
+            await channel.close()
 
     async def __aenter__(self) -> ApiClient:
         return self
@@ -85,15 +115,25 @@ class ApiClient:
         await self.close()
 
     # ----------------------------------------------------------------- plumbing
-    async def _call(self, method: Any, request: Any) -> Obj:
-        call = method(request, timeout=self.timeout, metadata=self._metadata)
-        try:
-            response = await call
-        except grpc.aio.AioRpcError as err:
-            self._keep_trace(err.trailing_metadata())
-            raise _error(err) from None
-        self._keep_trace(await call.trailing_metadata())
-        return dict(json.loads(response.json))
+    async def _call(self, method_name: str, request: Any) -> Obj:
+        for attempt in range(len(self.endpoints)):
+            call = getattr(self._stub, method_name)(request, timeout=self.timeout, metadata=self._metadata)
+            try:
+                response = await call
+            except grpc.aio.AioRpcError as err:
+                self._keep_trace(err.trailing_metadata())
+                unreachable = err.code() == grpc.StatusCode.UNAVAILABLE and not err.trailing_metadata()
+                if unreachable and attempt + 1 < len(self.endpoints):
+                    retry = method_name in _READS or any(m in (err.details() or "") for m in _NOT_SENT_MARKERS)
+                    self._fail_over()
+                    if retry:
+                        continue
+                elif unreachable:
+                    self._fail_over()
+                raise _error(err) from None
+            self._keep_trace(await call.trailing_metadata())
+            return dict(json.loads(response.json))
+        raise AssertionError("unreachable")
 
     def _keep_trace(self, trailing: Any) -> None:
         for key, value in trailing or ():
@@ -111,10 +151,10 @@ class ApiClient:
         namespace = namespace or (obj.get("metadata") or {}).get("namespace") or ""
         req = api_pb2.CreateRequest(resource=self.ref(resource, namespace), object=json.dumps(obj).encode(),
                                     dry_run=dry_run)
-        return await self._call(self._stub.Create, req)
+        return await self._call("Create", req)
 
     async def get(self, resource: str, name: str, namespace: str = "") -> Obj:
-        return await self._call(self._stub.Get, api_pb2.GetRequest(resource=self.ref(resource, namespace),
+        return await self._call("Get", api_pb2.GetRequest(resource=self.ref(resource, namespace),
                                                                    name=name))
 
     async def list(self, resource: str, namespace: str = "", label_selector: str = "", field_selector: str = "",
@@ -122,22 +162,22 @@ class ApiClient:
         req = api_pb2.ListRequest(resource=self.ref(resource, namespace), label_selector=label_selector,
                                   field_selector=field_selector, limit=limit, continue_token=continue_token,
                                   resource_version=resource_version)
-        return await self._call(self._stub.List, req)
+        return await self._call("List", req)
 
     async def update(self, resource: str, obj: Obj, namespace: str = "") -> Obj:
         namespace = namespace or (obj.get("metadata") or {}).get("namespace") or ""
         req = api_pb2.UpdateRequest(resource=self.ref(resource, namespace), object=json.dumps(obj).encode())
-        return await self._call(self._stub.Update, req)
+        return await self._call("Update", req)
 
     async def update_status(self, resource: str, obj: Obj, namespace: str = "") -> Obj:
         namespace = namespace or (obj.get("metadata") or {}).get("namespace") or ""
         req = api_pb2.UpdateRequest(resource=self.ref(resource, namespace), object=json.dumps(obj).encode())
-        return await self._call(self._stub.UpdateStatus, req)
+        return await self._call("UpdateStatus", req)
 
     async def patch(self, resource: str, name: str, patch: Obj, namespace: str = "", status: bool = False) -> Obj:
         req = api_pb2.PatchRequest(resource=self.ref(resource, namespace), name=name,
                                    patch=json.dumps(patch).encode(), status=status)
-        return await self._call(self._stub.Patch, req)
+        return await self._call("Patch", req)
 
     async def delete(self, resource: str, name: str, namespace: str = "", grace_period_seconds: int | None = None,
                      precondition_uid: str = "", precondition_resource_version: str = "") -> Obj:
@@ -146,11 +186,11 @@ class ApiClient:
                                     precondition_resource_version=precondition_resource_version)
         if grace_period_seconds is not None:
             req.grace_period_seconds = grace_period_seconds
-        return await self._call(self._stub.Delete, req)
+        return await self._call("Delete", req)
 
     async def server_version(self) -> Obj:
         """The API server's /version document."""
-        return await self._call(self._stub.Version, api_pb2.VersionRequest())
+        return await self._call("Version", api_pb2.VersionRequest())
 
     async def bind(self, namespace: str, pod: str, node: str, pod_uid: str = "") -> Obj:
         binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": pod, "namespace": namespace},
@@ -158,7 +198,7 @@ class ApiClient:
         if pod_uid:
             binding["metadata"]["uid"] = pod_uid
         req = api_pb2.BindRequest(namespace=namespace, binding=json.dumps(binding).encode())
-        return await self._call(self._stub.Bind, req)
+        return await self._call("Bind", req)
 
     async def pod_log(self, namespace: str, name: str, container: str = "", follow: bool = False,
                       tail_lines: int | None = None, previous: bool = False) -> AsyncIterator[bytes]:
@@ -174,6 +214,8 @@ class ApiClient:
         except grpc.aio.AioRpcError as err:
             if err.code() == grpc.StatusCode.CANCELLED:
                 return
+            if err.code() == grpc.StatusCode.UNAVAILABLE and not err.trailing_metadata():
+                self._fail_over()
             raise _error(err) from None
         finally:
             call.cancel()
@@ -195,6 +237,8 @@ class ApiClient:
         except grpc.aio.AioRpcError as err:
             if err.code() == grpc.StatusCode.CANCELLED:
                 return
+            if err.code() == grpc.StatusCode.UNAVAILABLE and not err.trailing_metadata():
+                self._fail_over()
             raise _error(err) from None
         finally:
             call.cancel()
