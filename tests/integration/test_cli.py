@@ -113,11 +113,15 @@ def test_apply_get_and_delete_a_pod(state: Path, tmp_path: Path) -> None:
     (("apply", "-f", "-"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [x\n", "error: error parsing STDIN: line 5"),
     (("apply", "-f", "-"), "apiVersion: v9\nkind: Pod\nmetadata:\n  name: x\n",
      'no matches for kind "Pod" in version "v9"'),
+    (("apply", "-f", "-"), "apiVersion: v1\nkind: Widget\nmetadata:\n  name: x\n",
+     'error: resource mapping not found for name: "x" namespace: "" from "STDIN": no matches for kind "Widget" '
+     'in version "v1"'),
     (("apply", "-f", "-"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers: [{name: c}]\n",
      'Error from server (Invalid): Pod "x" is invalid: spec.containers[0].image: Required value'),
     (("--server", "127.0.0.1:1", "get", "pods"), None,
      "The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?"),
-], ids=["not-found", "unknown-resource", "missing-file", "bad-yaml", "wrong-version", "invalid", "unreachable"])
+], ids=["not-found", "unknown-resource", "missing-file", "bad-yaml", "wrong-version", "unknown-kind", "invalid",
+        "unreachable"])
 def test_user_mistakes_get_one_line_and_exit_1(state: Path, args: tuple[str, ...], stdin: str | None,
                                                message: str) -> None:
     result = kubelite(*args, state=state, stdin=stdin, check=False)
