@@ -60,13 +60,7 @@ class ClusterState:
 
     def alive(self, name: str) -> bool:
         pid = self.pids.get(name)
-        if not pid:
-            return False
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
+        return bool(pid) and not _gone(pid)
 
     @property
     def apiserver(self) -> str:
@@ -160,22 +154,38 @@ def up(state_dir: Path, nodes: int, echo: Echo, timeout: float = 90.0) -> Cluste
     return state
 
 
-def stop_pid(pid: int, timeout: float = 10.0) -> None:
+def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie its new parent has not reaped yet
+    (`up` has exited, so init reaps our components, on its own schedule)."""
     try:
-        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, 0)
     except ProcessLookupError:
-        return
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+        return True
+    except PermissionError:
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] == "Z"
+
+
+def stop_pids(pids: list[int], timeout: float = 10.0) -> None:
+    """SIGTERM every one, wait for all together, SIGKILL whoever is left."""
+    for pid in pids:
         try:
-            os.kill(pid, 0)
+            os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
-            return
-        time.sleep(0.1)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+            pass
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not all(_gone(pid) for pid in pids):
+        time.sleep(0.05)
+    for pid in pids:
+        if not _gone(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 def down(state_dir: Path, purge: bool, echo: Echo) -> None:
@@ -190,9 +200,13 @@ def down(state_dir: Path, purge: bool, echo: Echo) -> None:
         except (ProcessLookupError, ValueError, PermissionError):
             pass
         pid_file.unlink(missing_ok=True)
-    for name, pid in reversed(list(state.pids.items())):
-        stop_pid(pid)
-        echo(f"  stopped {name:<20} pid {pid}")
+    # node agents and controllers first, so they do not log the store going away
+    components = list(reversed(list(state.pids.items())))
+    first = [(n, p) for n, p in components if n not in ETCD and n != "apiserver"]
+    for group in (first, [(n, p) for n, p in components if (n, p) not in first]):
+        stop_pids([pid for _, pid in group])
+        for name, pid in group:
+            echo(f"  stopped {name:<20} pid {pid}")
     state.pids = {}
     state.save()
     if purge:

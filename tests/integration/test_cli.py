@@ -46,11 +46,13 @@ def pids(state: Path) -> list[int]:
 
 
 def alive(pid: int) -> bool:
+    """Still running: it exists and is not a zombie waiting for init to reap it."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 @pytest.fixture(scope="module")
