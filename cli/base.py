@@ -21,7 +21,7 @@ from cryptography import x509
 
 from kubelite import api, kubeconfig
 from kubelite.client import ApiClient, Credentials
-from kubelite.errors import ServiceUnavailable, StatusError
+from kubelite.errors import ServiceUnavailable, StatusError, Unauthorized
 
 Obj = dict[str, Any]
 
@@ -126,6 +126,8 @@ def run_api(ctx: click.Context, body: Callable[[ApiClient, str], Awaitable[None]
     except ServiceUnavailable:
         fail(f"The connection to the server {ctx.obj.get('server_address', '')} was refused - did you specify "
              "the right host or port?")
+    except Unauthorized:
+        fail("error: You must be logged in to the server (Unauthorized)")
     except StatusError as err:
         fail(f"Error from server ({err.reason}): {err.message}")
     except api.UnknownResource as err:

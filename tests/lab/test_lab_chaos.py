@@ -255,3 +255,25 @@ def test_killing_the_active_scheduler_hands_over_to_the_standby(config: Path) ->
             await delete_all(client, "chaos=scheduler")
 
     asyncio.run(scenario())
+
+
+def test_killing_an_api_server_sends_every_client_to_the_other(config: Path) -> None:
+    async def scenario() -> None:
+        docker("kill", lab.container("apiserver-1"))
+        try:
+            async with client_for(config, timeout=10) as client:
+                # the host's kubeconfig lists both API servers; so do the scheduler and node agents
+                await client.create("pods", pod("via-apiserver-2", labels={"chaos": "apiserver"}), "default")
+                deadline = time.monotonic() + 60
+                while True:
+                    running = await client.get("pods", "via-apiserver-2", "default")
+                    if running["status"].get("phase") == "Running":
+                        break
+                    assert time.monotonic() < deadline, f"pod not Running: {running['status']}"
+                    await asyncio.sleep(0.5)
+                await delete_all(client, "chaos=apiserver")
+        finally:
+            docker("start", lab.container("apiserver-1"))
+            lab.wait_healthy(("apiserver-1",), timeout=60)
+
+    asyncio.run(scenario())
