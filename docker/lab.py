@@ -88,6 +88,8 @@ def build(echo: Echo = print) -> None:
     echo(f"building {IMAGE} on {base}")
     run("docker", "build", "-q", "-f", "docker/Dockerfile", "--build-arg", f"BASE_IMAGE={base}", "-t", IMAGE, ".",
         timeout=1200)
+    # each build of changed code leaves the previous image untagged: remove those
+    run("docker", "image", "prune", "-f", "--filter", "label=org.kubelite.image=kubelite", check=False)
 
 
 def make_pki(echo: Echo = print) -> Path:
