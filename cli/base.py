@@ -142,25 +142,30 @@ def print_journey(client: ApiClient, what: str) -> None:
         click.echo(f"    {span['stage']:<17} {span['outcome']:<15} {span['durationMs']:>8.3f} ms{detail}", err=True)
 
 
-async def follow_pod(client: ApiClient, namespace: str, name: str, timeout: float = 30.0) -> None:
+async def follow_pod(client: ApiClient, namespace: str, name: str, since: str = "", timeout: float = 30.0) -> None:
     """After a pod is created: when the scheduler bound it (and why there) and
-    when the node agent started it, from the pod's events as they arrive."""
+    when the node agent started it, from the pod's events as they arrive.
+    `since` is the create's resourceVersion, so events written before the
+    watch opened are not missed; events are written concurrently, so the
+    story ends once both the binding and the start (or a failure) are in."""
     start = time.monotonic()
     seen: set[str] = set()
+    reasons: set[str] = set()
 
     async def watch() -> None:
-        async for _kind, event in client.watch("events", namespace,
+        async for _kind, event in client.watch("events", namespace, resource_version=since,
                                                field_selector=f"involvedObject.name={name}"):
             uid = event["metadata"].get("uid", "")
             if uid in seen:
                 continue
             seen.add(uid)
+            reasons.add(str(event.get("reason", "")))
             source = (event.get("source") or {}).get("component", "")
             click.echo(f"    +{time.monotonic() - start:6.2f}s {source:<18} {event.get('reason', '')}: "
                        f"{event.get('message', '')}", err=True)
-            if event.get("reason") in ("Started", "Failed", "FailedScheduling"):
+            if {"Scheduled", "Started"} <= reasons or reasons & {"Failed", "FailedScheduling"}:
                 return
     try:
         await asyncio.wait_for(watch(), timeout)
     except TimeoutError:
-        click.echo(f"    (no start within {timeout:.0f}s)", err=True)
+        click.echo(f"    (nothing more within {timeout:.0f}s)", err=True)

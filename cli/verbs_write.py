@@ -41,12 +41,12 @@ def apply(ctx: click.Context, filenames: tuple[str, ...]) -> None:
             try:
                 current = await client.get(info.resource, name, ns)
             except NotFound:
-                await client.create(info.resource, annotated, ns)
+                created = await client.create(info.resource, annotated, ns)
                 click.echo(f"{qualified(info)}/{name} created")
                 if ctx.obj.get("trace"):
                     print_journey(client, f"create {info.singular}/{name}")
                     if info.resource == "pods":
-                        await follow_pod(client, ns, name)
+                        await follow_pod(client, ns, name, created["metadata"].get("resourceVersion", ""))
                 continue
             # like kubectl: compare with what was applied last, not with the
             # server's object (which carries defaults and status)

@@ -5,7 +5,8 @@ Candidates try to create or take over the Lease; the holder renews it every
 stay unchanged for `lease_duration` on its own clock (so clock skew between
 machines does not matter), with a compare-and-swap update, so two candidates
 can never both win. A holder that cannot renew within `renew_deadline` steps
-down before anyone else may take over.
+down before anyone else may take over. A holder that is stopped releases the
+Lease (client-go's ReleaseOnCancel), so a successor need not wait it out.
 """
 
 from __future__ import annotations
@@ -93,6 +94,20 @@ class LeaderElector:
                 log.info("leader election: %s", err.message)
             await asyncio.sleep(self.retry_period)
 
+    async def release(self) -> None:
+        """Give the Lease up: empty holder, so any candidate may take it at once."""
+        try:
+            current = await self.client.get("leases", self.name, self.namespace)
+            if (current.get("spec") or {}).get("holderIdentity") != self.identity:
+                return
+            current["spec"]["holderIdentity"] = ""
+            current["spec"]["leaseDurationSeconds"] = 1
+            await self.client.update("leases", current, self.namespace)
+            log.info("%s released lease %s/%s", self.identity, self.namespace, self.name)
+        except StatusError as err:
+            log.info("could not release lease %s/%s: %s", self.namespace, self.name, err.message)
+        self.is_leader = False
+
     async def keep(self) -> None:
         """Renew until a renewal has failed for renew_deadline; then step down."""
         last_renew = self._clock()
@@ -132,6 +147,11 @@ async def run_as_leader(elector: LeaderElector | None, stop: asyncio.Event,
     for task in done:
         if not task.cancelled() and task.exception() is not None:
             raise task.exception()  # type: ignore[misc]  # never exit 0 on a crash
+    if elector is not None and stop.is_set() and elector.is_leader and not elector.lost.is_set():
+        try:
+            await asyncio.wait_for(elector.release(), 5)
+        except TimeoutError:
+            log.info("could not release lease %s/%s in time", elector.namespace, elector.name)
     if elector is not None and elector.lost.is_set():
         raise SystemExit(f"lost leadership of {elector.namespace}/{elector.name}; exiting so a fresh process "
                          "can compete")

@@ -15,7 +15,7 @@ import pytest
 
 from etcdlite.localcluster import LocalCluster, free_port
 from kubelite.client import ApiClient
-from kubelite.errors import Forbidden
+from kubelite.errors import Forbidden, NotFound
 from kubelite.localapiserver import LocalApiServer
 from kubelite.processes import ManagedProcess
 
@@ -291,6 +291,39 @@ def test_a_second_scheduler_takes_over_when_the_leader_is_killed(cluster: Cluste
             return (await c.get("pods", "after-failover", "default"))["spec"].get("nodeName")
         await until(bound, timeout=40, what="the standby scheduler to bind a pending pod")
         await c.delete("pods", "after-failover", "default", grace_period_seconds=0)
+    run(with_admin(cluster, body))
+
+
+def test_a_scheduler_stopped_with_sigterm_releases_its_lease_at_once(cluster: Cluster) -> None:
+    """The active scheduler leaves cleanly (SIGTERM); a standby
+    whose lease duration is a minute takes over in seconds, which it could only
+    do if the Lease was released."""
+    async def holder(c: ApiClient) -> str:
+        try:
+            return str((await c.get("leases", "kube-scheduler", "kube-system"))["spec"].get("holderIdentity"))
+        except NotFound:
+            return ""
+
+    async def someone_leads(c: ApiClient) -> None:
+        await until(lambda: holder(c), timeout=30, what="a scheduler to hold the lease")
+    run(with_admin(cluster, someone_leads))
+    standby = ManagedProcess.module("scheduler-3", "scheduler", [*cluster.connection("scheduler"),
+                                                                  "--leader-elect-retry-period", "0.5",
+                                                                  "--leader-elect-lease-duration", "60",
+                                                                  "--leader-elect-renew-deadline", "40"],
+                                    cluster.base).start()
+    cluster.components["scheduler-3"] = standby
+
+    async def body(c: ApiClient) -> None:
+        before = await holder(c)
+        active = next(p for n, p in cluster.components.items() if n.startswith("scheduler") and p.alive()
+                      and before.endswith(f"_{p.pid}"))
+        assert active is not standby
+        active.stop()  # SIGTERM
+
+        async def taken_over() -> bool:
+            return (await holder(c)).endswith(f"_{standby.pid}")
+        await until(taken_over, timeout=20, what="the standby to take the released lease")
     run(with_admin(cluster, body))
 
 
