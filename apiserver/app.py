@@ -19,8 +19,9 @@ from apiserver.authz import Authorizer
 from apiserver.caches import NamespaceCache, PodNodeCache, ResourceCache
 from apiserver.registry import GenericStore
 from apiserver.server import ApiServicer, malformed
-from etcdlite.client import ACCEPT_KEEPALIVE_OPTIONS, EtcdClient
+from etcdlite.client import EtcdClient
 from kubelite import api
+from kubelite.channels import ACCEPT_KEEPALIVE_OPTIONS
 from kubelite.errors import AlreadyExists, StatusError
 from kubelite.gen.kubelite.v1 import api_pb2
 from kubelite.rawgrpc import add_raw_servicer

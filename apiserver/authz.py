@@ -69,8 +69,7 @@ class Authorizer:
             info = api.ResourceInfo(attrs.get("group") or "", attrs.get("version") or "v1", "", resource,
                                     bool(attrs.get("namespace")), (), api.KubeObject)
         question = Request(verb=attrs.get("verb") or "", info=info, namespace=attrs.get("namespace") or "",
-                           name=attrs.get("name") or "", subresource=attrs.get("subresource") or "", user=user,
-                           options={"field_selector": ""})
+                           name=attrs.get("name") or "", subresource=attrs.get("subresource") or "", user=user)
         decision = await self.authorize(question)
         answered = dict(review)
         answered["status"] = {"allowed": decision.allowed, "reason": decision.reason}

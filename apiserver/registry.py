@@ -82,6 +82,11 @@ class WriteResult:
     member_id: int = 0  # the etcdlite member that answered (header.member_id)
     raft_term: int = 0
 
+    @classmethod
+    def of(cls, obj: Obj, header: Any) -> WriteResult:
+        """The write's result from the etcd ResponseHeader that confirmed it."""
+        return cls(obj, header.revision, header.member_id, header.raft_term)
+
     def describe(self) -> str:
         return f"etcdlite revision {self.revision} (answered by member {self.member_id:x}, raft term {self.raft_term})"
 
@@ -140,7 +145,7 @@ class GenericStore:
         if not response.succeeded:
             raise AlreadyExists.of(info.resource, meta["name"], info.group)
         meta["resourceVersion"] = str(response.header.revision)
-        return WriteResult(obj, response.header.revision, response.header.member_id, response.header.raft_term)
+        return WriteResult.of(obj, response.header)
 
     # --------------------------------------------------------------------- get
     @_store_errors
@@ -202,7 +207,7 @@ class GenericStore:
                 raise NotFound.of(info.resource, meta["name"], info.group)
             raise Conflict.modified(info.resource, meta["name"], info.group)
         meta["resourceVersion"] = str(response.header.revision)
-        return WriteResult(obj, response.header.revision, response.header.member_id, response.header.raft_term)
+        return WriteResult.of(obj, response.header)
 
     async def guaranteed_update(self, info: ResourceInfo, namespace: str, name: str,
                                 mutate: Callable[[Obj], Obj]) -> WriteResult:
@@ -241,8 +246,7 @@ class GenericStore:
             response = await self.etcd.txn(txn)
             if response.succeeded:
                 meta["resourceVersion"] = str(response.header.revision)
-                return WriteResult(current, response.header.revision, response.header.member_id,
-                                   response.header.raft_term)
+                return WriteResult.of(current, response.header)
         raise Conflict.modified(info.resource, name, info.group)
 
     @_store_errors

@@ -86,7 +86,12 @@ def connect(ctx: click.Context) -> tuple[Callable[[], ApiClient], str]:
     if opts["server"]:
         server = opts["server"]
     if opts["token"] or opts["ca"]:
-        ca = Path(opts["ca"]).read_bytes() if opts["ca"] else creds.ca_cert
+        ca = creds.ca_cert
+        if opts["ca"]:
+            try:
+                ca = Path(opts["ca"]).read_bytes()
+            except OSError as err:
+                fail(f"error: unable to read certificate-authority {opts['ca']}: {err.strerror}")
         creds = Credentials(ca, None if opts["token"] else creds.client_cert,
                             None if opts["token"] else creds.client_key, opts["token"] or creds.token)
     ctx.obj["server_address"] = server
@@ -105,12 +110,11 @@ def _refuse_expired(cert_pem: bytes | None) -> None:
     except ValueError:
         fail("error: the client certificate in the kubeconfig is not a PEM certificate")
     now = datetime.now(UTC)
-    if cert.not_valid_after_utc < now:
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        side, bound = (("after", cert.not_valid_after_utc) if now > cert.not_valid_after_utc
+                       else ("before", cert.not_valid_before_utc))
         fail(f"Unable to connect to the server: x509: certificate has expired or is not yet valid: current time "
-             f"{now:%Y-%m-%dT%H:%M:%SZ} is after {cert.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}")
-    if cert.not_valid_before_utc > now:
-        fail(f"Unable to connect to the server: x509: certificate has expired or is not yet valid: current time "
-             f"{now:%Y-%m-%dT%H:%M:%SZ} is before {cert.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ}")
+             f"{now:%Y-%m-%dT%H:%M:%SZ} is {side} {bound:%Y-%m-%dT%H:%M:%SZ}")
 
 
 def run_api(ctx: click.Context, body: Callable[[ApiClient, str], Awaitable[None]]) -> None:

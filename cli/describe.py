@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from cli.manifests import LAST_APPLIED
 from cli.output import age, table
 
 Obj = dict[str, Any]
@@ -41,15 +42,18 @@ class _Writer:
         return "\n".join(self.lines)
 
 
+def _annotations(meta: Obj) -> dict[str, str]:
+    """As kubectl describe: without the (long) last-applied configuration."""
+    return {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
+
+
 def _metadata(w: _Writer, obj: Obj, namespaced: bool) -> None:
     meta = obj.get("metadata") or {}
     w.field("Name", meta.get("name", ""))
     if namespaced:
         w.field("Namespace", meta.get("namespace", ""))
     w.mapping("Labels", meta.get("labels"))
-    annotations = {k: v for k, v in (meta.get("annotations") or {}).items()
-                   if k != "kubectl.kubernetes.io/last-applied-configuration"}
-    w.mapping("Annotations", annotations)
+    w.mapping("Annotations", _annotations(meta))
 
 
 def _state(state: Obj) -> tuple[str, list[tuple[str, str]]]:
@@ -75,8 +79,7 @@ def _pod(w: _Writer, pod: Obj) -> None:
     w.field("Node", f"{node}/{status.get('hostIP', '')}" if node else "<none>")
     w.field("Start Time", status.get("startTime") or "<unset>")
     w.mapping("Labels", meta.get("labels"))
-    w.mapping("Annotations", {k: v for k, v in (meta.get("annotations") or {}).items()
-                              if k != "kubectl.kubernetes.io/last-applied-configuration"})
+    w.mapping("Annotations", _annotations(meta))
     if meta.get("deletionTimestamp"):
         w.field("Status", f"Terminating (lasts {meta.get('deletionGracePeriodSeconds', 0)}s)")
     else:

@@ -24,8 +24,10 @@ from etcdlite.client import EtcdClient
 from etcdlite.localcluster import free_port
 from kubelite import kubeconfig
 from kubelite.client import ApiClient, Credentials
+from kubelite.errors import StatusError
 from kubelite.pki import init_pki
 from kubelite.processes import ManagedProcess
+from kubelite.readiness import wait_nodes_ready
 
 Echo = Callable[[str], None]
 
@@ -107,24 +109,13 @@ def admin_credentials(state_dir: Path) -> Credentials:
 
 
 async def _wait_healthy(state: ClusterState, nodes: int, echo: Echo, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
     async with ApiClient(state.apiserver, admin_credentials(state.state_dir), timeout=5) as client:
-        announced = False
-        while time.monotonic() < deadline:
-            try:
-                items = (await client.list("nodes"))["items"]
-                if not announced:
-                    echo("  apiserver: serving")
-                    announced = True
-                ready = [n for n in items if any(c.get("type") == "Ready" and c.get("status") == "True"
-                                                 for c in n.get("status", {}).get("conditions") or [])]
-                if len(ready) >= nodes:
-                    echo(f"  nodes: {len(ready)}/{nodes} Ready")
-                    return
-            except Exception:
-                pass
-            await asyncio.sleep(0.3)
-    raise TimeoutError(f"the cluster did not become healthy in {timeout:.0f}s; see {state.state_dir / 'logs'}")
+        try:
+            ready = await wait_nodes_ready(client, nodes, timeout, lambda: echo("  apiserver: serving"))
+        except TimeoutError:
+            raise TimeoutError(f"the cluster did not become healthy in {timeout:.0f}s; "
+                               f"see {state.state_dir / 'logs'}") from None
+    echo(f"  nodes: {ready}/{nodes} Ready")
 
 
 def up(state_dir: Path, nodes: int, echo: Echo, timeout: float = 90.0) -> ClusterState:
@@ -232,31 +223,26 @@ def status(state_dir: Path) -> list[dict[str, Any]]:
 
 
 async def _probe(state: ClusterState, rows: list[dict[str, Any]]) -> None:
-    """Fill in each row's health (etcdlite: its Status answer; API server: a
-    list as admin; others: the process runs) and which etcdlite member leads."""
+    """Fill in each live row's health (etcdlite: its Status answer; API server:
+    its /version as admin; the others: the process runs) and which etcdlite
+    member leads."""
+    for row in rows:
+        row["health"] = "running" if row["alive"] else "-"
     etcd_rows = [r for r in rows if r["name"] in ETCD and r["alive"]]
-    async with EtcdClient([r["address"] for r in etcd_rows] or ["127.0.0.1:1"], timeout=2) as etcd:
-        statuses = await asyncio.gather(*(etcd.status(r["address"]) for r in etcd_rows), return_exceptions=True)
-    for row, answer in zip(etcd_rows, statuses, strict=True):
-        if isinstance(answer, BaseException):
-            row["health"] = "unhealthy"
-            continue
-        row["health"] = "healthy"
-        row["role"] = "leader" if answer.leader and answer.leader == answer.header.member_id else "follower"
-    for row in rows:
-        if row["name"] in ETCD:
-            continue
-        if not row["alive"]:
-            row["health"] = "-"
-        elif row["name"] == "apiserver":
-            try:
-                async with ApiClient(state.apiserver, admin_credentials(state.state_dir), timeout=2) as client:
-                    await client.server_version()
-                row["health"] = "healthy"
-            except Exception:
+    if etcd_rows:
+        async with EtcdClient([r["address"] for r in etcd_rows], timeout=2) as etcd:
+            answers = await asyncio.gather(*(etcd.status(r["address"]) for r in etcd_rows), return_exceptions=True)
+        for row, answer in zip(etcd_rows, answers, strict=True):
+            if isinstance(answer, Exception):
                 row["health"] = "unhealthy"
-        else:
-            row["health"] = "running"
-    for row in rows:
-        if row["name"] in ETCD and not row["alive"]:
-            row["health"] = "-"
+            else:
+                row["health"] = "healthy"
+                row["role"] = "leader" if answer.leader and answer.leader == answer.header.member_id else "follower"
+    apiserver = next((r for r in rows if r["name"] == "apiserver" and r["alive"]), None)
+    if apiserver is not None:
+        try:
+            async with ApiClient(state.apiserver, admin_credentials(state.state_dir), timeout=2) as client:
+                await client.server_version()
+            apiserver["health"] = "healthy"
+        except (StatusError, OSError):
+            apiserver["health"] = "unhealthy"

@@ -14,6 +14,8 @@ from cli.base import fail
 from kubelite import api
 
 Obj = dict[str, Any]
+# where apply keeps what it applied, to compare the next apply with (as kubectl)
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
 def read_manifests(filenames: tuple[str, ...]) -> list[tuple[str, Obj]]:

@@ -28,25 +28,18 @@ def auth() -> None:
 def can_i(ctx: click.Context, verb: str, target: str, name: str, all_namespaces: bool, quiet: bool) -> None:
     """Check whether an action is allowed: can-i create pods, can-i get pods/log, can-i delete node/node-1."""
     kind, slash, rest = target.partition("/")
-    subresource = ""
-    if slash:
-        try:
-            api.resource_by_name(kind)
-            if api.resource_by_name(kind).resource != kind.lower() or not rest.isidentifier():
-                name = name or rest  # pod/web: a name
-            else:
-                subresource = rest    # pods/log: a subresource
-        except api.UnknownResource:
-            subresource = rest
-    base, _, group = kind.partition(".")
     try:
         info = api.resource_by_name(kind)
-        resource, group = info.resource, info.group
-        namespaced = info.namespaced
+        resource, group, namespaced = info.resource, info.group, info.namespaced
     except api.UnknownResource:
-        resource, namespaced = base, True
-        if base != "*":
-            click.echo(f"Warning: the server doesn't have a resource type '{base}'", err=True)
+        resource, _, group = kind.partition(".")
+        namespaced = True
+        if resource != "*":
+            click.echo(f"Warning: the server doesn't have a resource type '{resource}'", err=True)
+    # as kubectl: "pods/log" (the plural) names a subresource, "pod/web" an object
+    subresource = rest if slash and kind.lower() in (resource, f"{resource}.{group}") else ""
+    if slash and not subresource:
+        name = name or rest
     answer: dict[str, bool] = {}
 
     async def body(client: ApiClient, namespace: str) -> None:

@@ -3,6 +3,7 @@ get-contexts, use-context, current-context, set-credentials, set-context)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +105,6 @@ def view(ctx: click.Context, minify: bool, raw: bool, output: str) -> None:
                 "users": [u for u in conf["users"] if u.get("name") == body.get("user")]}
     doc = _redacted(conf, raw)
     if output == "json":
-        import json
         click.echo(json.dumps(doc, indent=4))
     else:
         click.echo(yaml.safe_dump(doc, sort_keys=False).rstrip())

@@ -12,6 +12,7 @@ from cli.base import ApiClient, fail, main, namespace_option, parse_duration, ru
 from cli.output import qualified
 from cli.verbs_write import wait_deleted
 from kubelite import api
+from kubelite.errors import NotFound
 
 Obj = dict[str, Any]
 
@@ -59,18 +60,20 @@ def drain(ctx: click.Context, node: str, force: bool, ignore_daemonsets: bool, g
         pods = [p for p in pods if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
         unmanaged = [p for p in pods if not any(r.get("controller") for r in p["metadata"].get("ownerReferences")
                                                 or [])]
+        listed = ", ".join(f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in unmanaged)
         if unmanaged and not force:
-            listed = ", ".join(f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in unmanaged)
             fail(f"error: unable to drain node \"{node}\" due to error: cannot delete Pods that declare no "
                  f"controller (use --force to override): {listed}")
         if unmanaged:
-            listed = ", ".join(f"{p['metadata']['namespace']}/{p['metadata']['name']}" for p in unmanaged)
             click.echo(f"Warning: deleting Pods that declare no controller: {listed}")
         pods_info = api.resource_by_name("pods")
         for pod in pods:
             ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]
             click.echo(f"evicting pod {ns}/{name}")
-            await client.delete("pods", name, ns, grace_period_seconds=None if grace_period < 0 else grace_period)
+            try:
+                await client.delete("pods", name, ns, grace_period_seconds=None if grace_period < 0 else grace_period)
+            except NotFound:
+                pass  # gone already, as kubectl takes it
 
         async def evicted(pod: Obj) -> None:
             ns, name = pod["metadata"]["namespace"], pod["metadata"]["name"]

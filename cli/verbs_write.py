@@ -11,14 +11,13 @@ from typing import Any
 import click
 
 from cli.base import ApiClient, fail, follow_pod, main, namespace_option, parse_duration, print_journey, run_api
-from cli.manifests import info_for, read_manifests
+from cli.manifests import LAST_APPLIED, info_for, read_manifests
 from cli.output import qualified
 from kubelite import api
 from kubelite.errors import NotFound
 from kubelite.merge_patch import merge_patch
 
 Obj = dict[str, Any]
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 RBAC_GROUP = "rbac.authorization.k8s.io"
 
 

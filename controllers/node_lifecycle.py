@@ -20,6 +20,7 @@ from kubelite.client import ApiClient
 from kubelite.errors import Conflict, NotFound, StatusError
 from kubelite.events import EventRecorder
 from kubelite.informer import Informer
+from kubelite.readiness import node_is_ready
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
@@ -93,7 +94,7 @@ class NodeLifecycleController:
             if stale and not tainted:
                 await self._mark_unreachable(node)
                 self._unreachable_since[name] = now
-            elif not stale and tainted and _ready(node):
+            elif not stale and tainted and node_is_ready(node):
                 await self._clear_unreachable(node)
                 self._unreachable_since.pop(name, None)
             if stale:
@@ -147,7 +148,3 @@ class NodeLifecycleController:
             except (NotFound, Conflict):
                 pass
 
-
-def _ready(node: Obj) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (node.get("status") or {}).get("conditions") or [])

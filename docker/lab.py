@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # the project's modules, when run as `python docker/lab.py`
 LAB = ROOT / "docker" / "lab"
 PROJECT = "kubelite-lab"
 IMAGE = os.environ.get("KUBELITE_IMAGE", "kubelite:lab")
@@ -38,7 +40,7 @@ def container(service: str) -> str:
     return f"kubelite-{service}"
 
 
-def run(*args: str, check: bool = True, quiet: bool = False, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     if check and result.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({result.returncode}): {(result.stderr or result.stdout)[-2000:]}")
@@ -93,7 +95,6 @@ def build(echo: Echo = print) -> None:
 
 
 def make_pki(echo: Echo = print) -> Path:
-    sys.path.insert(0, str(ROOT))
     from kubelite import kubeconfig
     from kubelite.pki import DEFAULT_SANS, init_pki
 
@@ -132,22 +133,11 @@ def wait_healthy(services: tuple[str, ...] = SERVICES, timeout: float = 180, ech
 async def _nodes_ready(config: Path, count: int, timeout: float) -> None:
     from kubelite import kubeconfig
     from kubelite.client import ApiClient
+    from kubelite.readiness import wait_nodes_ready
 
     conn = kubeconfig.resolve(kubeconfig.load(str(config)))
-    deadline = time.monotonic() + timeout
     async with ApiClient(conn.server, conn.credentials, timeout=5) as client:
-        while True:
-            try:
-                nodes = (await client.list("nodes"))["items"]
-                ready = [n for n in nodes if any(c.get("type") == "Ready" and c.get("status") == "True"
-                                                 for c in (n.get("status") or {}).get("conditions") or [])]
-                if len(ready) >= count:
-                    return
-            except Exception:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"fewer than {count} nodes Ready after {timeout:.0f}s")
-            await asyncio.sleep(0.5)
+        await wait_nodes_ready(client, count, timeout)
 
 
 def up(echo: Echo = print) -> Path:

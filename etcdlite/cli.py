@@ -20,10 +20,10 @@ import click
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from etcdlite.client import ACCEPT_KEEPALIVE_OPTIONS
 from etcdlite.member import Member, MemberConfig, parse_initial_cluster
 from etcdlite.replication import RaftTuning
 from etcdlite.servicers import add_services
+from kubelite.channels import ACCEPT_KEEPALIVE_OPTIONS
 
 log = logging.getLogger("etcdlite")
 

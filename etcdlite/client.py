@@ -17,30 +17,14 @@ import grpc
 
 from etcdlite.errors import Compacted, from_grpc_error
 from etcdlite.keyrange import prefix_end
+from kubelite.channels import KEEPALIVE_OPTIONS, never_sent
 from kubelite.gen.etcdserverpb import rpc_pb2, rpc_pb2_grpc
 
 T = TypeVar("T")
 Key = str | bytes
 
-# Pings on every channel, so a member that vanished from the network (a
-# partition, a killed container) is noticed in seconds, not when TCP gives up.
-KEEPALIVE_OPTIONS = [("grpc.keepalive_time_ms", 2000), ("grpc.keepalive_timeout_ms", 2000),
-                     ("grpc.keepalive_permit_without_calls", 1), ("grpc.http2.max_pings_without_data", 0)]
-# What a server must allow for those pings (else it answers GOAWAY "too_many_pings").
-ACCEPT_KEEPALIVE_OPTIONS = [("grpc.http2.min_recv_ping_interval_without_data_ms", 1000),
-                            ("grpc.http2.max_ping_strikes", 0), ("grpc.keepalive_permit_without_calls", 1)]
-
-_NOT_SENT_MARKERS = ("failed to connect", "Connection refused", "connections to all backends failing",
-                     "Socket closed", "DNS resolution failed")
-
-
 def _b(value: Key) -> bytes:
     return value.encode() if isinstance(value, str) else value
-
-
-def _never_sent(err: grpc.aio.AioRpcError) -> bool:
-    details = err.details() or ""
-    return err.code() == grpc.StatusCode.UNAVAILABLE and any(m in details for m in _NOT_SENT_MARKERS)
 
 
 class _Stubs:
@@ -85,17 +69,16 @@ class EtcdClient:
             try:
                 return await call(stubs)
             except grpc.aio.AioRpcError as err:
-                retry = err.code() == grpc.StatusCode.UNAVAILABLE and (idempotent or _never_sent(err))
-                # a member that does not answer in time may be cut off: a read
-                # asks the next one; a write (maybe applied) is not resent, but
-                # the calls after it go elsewhere
+                unreachable = err.code() == grpc.StatusCode.UNAVAILABLE
+                # no answer in time: this member may be cut off from the others
                 silent = err.code() == grpc.StatusCode.DEADLINE_EXCEEDED and len(self.endpoints) > 1
-                lost = err.code() == grpc.StatusCode.UNAVAILABLE and not retry
-                if (silent or lost) and not idempotent:
+                if unreachable or silent:
+                    # the calls after this one go to the next member, even when
+                    # this one (a write that may have been applied) is not resent
                     self._current = (self._current + 1) % len(self.endpoints)
-                if (not retry and not (silent and idempotent)) or attempt == attempts - 1:
+                retry = (unreachable or silent) and (idempotent or never_sent(err))
+                if not retry or attempt == attempts - 1:
                     raise from_grpc_error(err) from None
-                self._current = (self._current + 1) % len(self.endpoints)
                 if self._current == 0:
                     await asyncio.sleep(0.2)
         raise AssertionError("unreachable")

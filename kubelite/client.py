@@ -21,14 +21,12 @@ from typing import Any
 
 import grpc
 
-from etcdlite.client import KEEPALIVE_OPTIONS
 from kubelite import api
+from kubelite.channels import KEEPALIVE_OPTIONS, never_sent
 from kubelite.errors import ServiceUnavailable, StatusError, error_from_status, from_rpc_error
 from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
 
 TRACE_KEY = "kubelite-trace-bin"
-_NOT_SENT_MARKERS = ("failed to connect", "Connection refused", "connections to all backends failing",
-                     "Socket closed", "DNS resolution failed", "No route to host")
 _READS = ("Get", "List", "Version")
 Obj = dict[str, Any]
 
@@ -122,18 +120,21 @@ class ApiClient:
                 response = await call
             except grpc.aio.AioRpcError as err:
                 self._keep_trace(err.trailing_metadata())
-                unreachable = err.code() == grpc.StatusCode.UNAVAILABLE and not err.trailing_metadata()
-                if unreachable and attempt + 1 < len(self.endpoints):
-                    retry = method_name in _READS or any(m in (err.details() or "") for m in _NOT_SENT_MARKERS)
-                    self._fail_over()
-                    if retry:
-                        continue
-                elif unreachable:
-                    self._fail_over()
-                raise _error(err) from None
+                error = self._failed(err)
+                retry = method_name in _READS or never_sent(err)
+                if _unreachable(err) and retry and attempt + 1 < len(self.endpoints):
+                    continue
+                raise error from None
             self._keep_trace(await call.trailing_metadata())
             return dict(json.loads(response.json))
         raise AssertionError("unreachable")
+
+    def _failed(self, err: grpc.aio.AioRpcError) -> StatusError:
+        """The error to raise; when this API server could not be reached, the
+        next call goes to the next one."""
+        if _unreachable(err):
+            self._fail_over()
+        return _error(err)
 
     def _keep_trace(self, trailing: Any) -> None:
         for key, value in trailing or ():
@@ -214,9 +215,7 @@ class ApiClient:
         except grpc.aio.AioRpcError as err:
             if err.code() == grpc.StatusCode.CANCELLED:
                 return
-            if err.code() == grpc.StatusCode.UNAVAILABLE and not err.trailing_metadata():
-                self._fail_over()
-            raise _error(err) from None
+            raise self._failed(err) from None
         finally:
             call.cancel()
 
@@ -237,15 +236,18 @@ class ApiClient:
         except grpc.aio.AioRpcError as err:
             if err.code() == grpc.StatusCode.CANCELLED:
                 return
-            if err.code() == grpc.StatusCode.UNAVAILABLE and not err.trailing_metadata():
-                self._fail_over()
-            raise _error(err) from None
+            raise self._failed(err) from None
         finally:
             call.cancel()
 
 
+def _unreachable(err: grpc.aio.AioRpcError) -> bool:
+    """The server could not be reached (it answers every refusal with trailers)."""
+    return err.code() == grpc.StatusCode.UNAVAILABLE and not err.trailing_metadata()
+
+
 def _error(err: grpc.aio.AioRpcError) -> StatusError:
-    if err.code() == grpc.StatusCode.UNAVAILABLE and not err.trailing_metadata():
+    if _unreachable(err):
         return ServiceUnavailable(f"the connection to the server {err.details()}")
     return from_rpc_error(err)
 

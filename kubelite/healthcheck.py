@@ -20,6 +20,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 @click.option("--timeout", default=3.0, show_default=True, type=click.FloatRange(0.1, 60))
 def main(address: str, ca: str | None, cert: str | None, key: str | None, timeout: float) -> None:
     """Check the gRPC health service at ADDRESS (host:port)."""
+    # files read here rather than through kubelite.client.Credentials: this
+    # runs every 2 s in every lab container and must not import the API models
     def read(path: str | None) -> bytes | None:
         if path is None:
             return None

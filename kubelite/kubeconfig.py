@@ -77,7 +77,10 @@ def _entry(config: dict[str, Any], section: str, name: str) -> dict[str, Any]:
 
 def _material(body: dict[str, Any], key: str, origin: str) -> bytes | None:
     if body.get(f"{key}-data"):
-        return base64.b64decode(body[f"{key}-data"])
+        try:
+            return base64.b64decode(str(body[f"{key}-data"]), validate=True)
+        except ValueError:
+            raise KubeconfigError(f"{key}-data in {origin} is not valid base64") from None
     if body.get(key):
         path = Path(body[key])
         if not path.is_absolute():

@@ -122,8 +122,10 @@ def test_apply_get_and_delete_a_pod(state: Path, tmp_path: Path) -> None:
      'Error from server (Invalid): Pod "x" is invalid: spec.containers[0].image: Required value'),
     (("--server", "127.0.0.1:1", "get", "pods"), None,
      "The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?"),
+    (("--certificate-authority", "/does/not/exist.crt", "get", "pods"), None,
+     "error: unable to read certificate-authority /does/not/exist.crt: No such file or directory"),
 ], ids=["not-found", "unknown-resource", "missing-file", "bad-yaml", "wrong-version", "unknown-kind", "invalid",
-        "unreachable"])
+        "unreachable", "missing-ca-file"])
 def test_user_mistakes_get_one_line_and_exit_1(state: Path, args: tuple[str, ...], stdin: str | None,
                                                message: str) -> None:
     result = kubelite(*args, state=state, stdin=stdin, check=False)

@@ -274,13 +274,19 @@ def test_logs_follow_and_a_restarted_agent_readopts_running_containers(cluster: 
     run(with_admin(cluster, body))
 
 
-def test_a_second_scheduler_takes_over_when_the_leader_is_killed(cluster: Cluster) -> None:
-    standby = ManagedProcess.module("scheduler-2", "scheduler", [*cluster.connection("scheduler"),
-                                                                  "--leader-elect-retry-period", "0.5",
-                                                                  "--leader-elect-lease-duration", "3",
-                                                                  "--leader-elect-renew-deadline", "2"],
+def start_standby_scheduler(cluster: Cluster, name: str, lease_duration: float,
+                            renew_deadline: float) -> ManagedProcess:
+    process = ManagedProcess.module(name, "scheduler", [*cluster.connection("scheduler"),
+                                                        "--leader-elect-retry-period", "0.5",
+                                                        "--leader-elect-lease-duration", str(lease_duration),
+                                                        "--leader-elect-renew-deadline", str(renew_deadline)],
                                     cluster.base).start()
-    cluster.components["scheduler-2"] = standby
+    cluster.components[name] = process
+    return process
+
+
+def test_a_second_scheduler_takes_over_when_the_leader_is_killed(cluster: Cluster) -> None:
+    start_standby_scheduler(cluster, "scheduler-2", lease_duration=3, renew_deadline=2)
     time.sleep(1.0)
     cluster.components["scheduler"].kill()  # SIGKILL the active one
 
@@ -307,12 +313,7 @@ def test_a_scheduler_stopped_with_sigterm_releases_its_lease_at_once(cluster: Cl
     async def someone_leads(c: ApiClient) -> None:
         await until(lambda: holder(c), timeout=30, what="a scheduler to hold the lease")
     run(with_admin(cluster, someone_leads))
-    standby = ManagedProcess.module("scheduler-3", "scheduler", [*cluster.connection("scheduler"),
-                                                                  "--leader-elect-retry-period", "0.5",
-                                                                  "--leader-elect-lease-duration", "60",
-                                                                  "--leader-elect-renew-deadline", "40"],
-                                    cluster.base).start()
-    cluster.components["scheduler-3"] = standby
+    standby = start_standby_scheduler(cluster, "scheduler-3", lease_duration=60, renew_deadline=40)
 
     async def body(c: ApiClient) -> None:
         before = await holder(c)
