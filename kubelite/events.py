@@ -25,15 +25,16 @@ class EventRecorder:
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def event(self, obj: Obj, type_: str, reason: str, message: str) -> None:
-        task = asyncio.create_task(self._write(obj, type_, reason, message))
+    def event(self, obj: Obj, type_: str, reason: str, message: str, at: datetime | None = None) -> None:
+        """Record an event stamped `at` (default: now, taken here rather than
+        when the write gets its turn)."""
+        task = asyncio.create_task(self._write(obj, type_, reason, message, at or datetime.now(UTC)))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _write(self, obj: Obj, type_: str, reason: str, message: str) -> None:
+    async def _write(self, obj: Obj, type_: str, reason: str, message: str, at: datetime) -> None:
         meta = obj.get("metadata") or {}
         namespace = meta.get("namespace") or "default"
-        at = datetime.now(UTC)
         now = at.strftime("%Y-%m-%dT%H:%M:%SZ")
         event = {
             "apiVersion": "v1", "kind": "Event",

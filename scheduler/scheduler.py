@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from kubelite.client import ApiClient
@@ -164,6 +165,10 @@ class Scheduler:
         meta = pod["metadata"]
         key = (meta["namespace"], meta["name"])
         async with self._binds:
+            # The node agent can start the pod as soon as the binding commits, before
+            # the reply reaches us; stamping Scheduled when the bind is sent keeps the
+            # pod's events in the order they happened.
+            sent = datetime.now(UTC)
             try:
                 await self.client.bind(meta["namespace"], meta["name"], node, meta.get("uid", ""))
             except (Conflict, NotFound) as err:
@@ -178,7 +183,7 @@ class Scheduler:
                 return
         self.scheduled += 1
         self.events.event(pod, "Normal", "Scheduled",
-                          f"Successfully assigned {meta['namespace']}/{meta['name']} to {node} ({why})")
+                          f"Successfully assigned {meta['namespace']}/{meta['name']} to {node} ({why})", at=sent)
 
     async def _mark_unschedulable(self, pod: Obj, message: str) -> None:
         meta = pod["metadata"]
