@@ -25,6 +25,7 @@ from apiserver.selectors import Selector
 from etcdlite.client import EtcdClient
 from etcdlite.errors import Compacted, EtcdliteError, Unavailable
 from etcdlite.keyrange import prefix_end
+from etcdlite.raft_entry import RaftEntry
 from kubelite.api import ResourceInfo
 from kubelite.errors import (
     AlreadyExists,
@@ -81,14 +82,19 @@ class WriteResult:
     revision: int
     member_id: int = 0  # the etcdlite member that answered (header.member_id)
     raft_term: int = 0
+    entry: RaftEntry | None = None  # None when the store is real etcd
 
     @classmethod
-    def of(cls, obj: Obj, header: Any) -> WriteResult:
+    def of(cls, obj: Obj, header: Any, entry: RaftEntry | None = None) -> WriteResult:
         """The write's result from the etcd ResponseHeader that confirmed it."""
-        return cls(obj, header.revision, header.member_id, header.raft_term)
+        return cls(obj, header.revision, header.member_id, header.raft_term, entry)
 
     def describe(self) -> str:
-        return f"etcdlite revision {self.revision} (answered by member {self.member_id:x}, raft term {self.raft_term})"
+        answered = f"answered by member {self.member_id:x}, raft term {self.raft_term}"
+        if self.entry is None:
+            return f"etcdlite revision {self.revision} ({answered})"
+        return (f"etcdlite revision {self.revision}, raft index {self.entry.index} (leader {self.entry.leader_id:x}, "
+                f"committed in {self.entry.commit_ms:.1f} ms; {answered})")
 
 
 @dataclass(frozen=True)
@@ -141,11 +147,11 @@ class GenericStore:
             compare=[rpc_pb2.Compare(key=key.encode(), target=rpc_pb2.Compare.CREATE, create_revision=0)],
             success=[rpc_pb2.RequestOp(request_put=rpc_pb2.PutRequest(key=key.encode(), value=encode(obj)))],
         )
-        response = await self.etcd.txn(txn)
+        response, entry = await self.etcd.txn_with_entry(txn)
         if not response.succeeded:
             raise AlreadyExists.of(info.resource, meta["name"], info.group)
         meta["resourceVersion"] = str(response.header.revision)
-        return WriteResult.of(obj, response.header)
+        return WriteResult.of(obj, response.header, entry)
 
     # --------------------------------------------------------------------- get
     @_store_errors
@@ -201,13 +207,13 @@ class GenericStore:
             success=[rpc_pb2.RequestOp(request_put=rpc_pb2.PutRequest(key=key.encode(), value=encode(obj)))],
             failure=[rpc_pb2.RequestOp(request_range=rpc_pb2.RangeRequest(key=key.encode(), count_only=True))],
         )
-        response = await self.etcd.txn(txn)
+        response, entry = await self.etcd.txn_with_entry(txn)
         if not response.succeeded:
             if response.responses[0].response_range.count == 0:
                 raise NotFound.of(info.resource, meta["name"], info.group)
             raise Conflict.modified(info.resource, meta["name"], info.group)
         meta["resourceVersion"] = str(response.header.revision)
-        return WriteResult.of(obj, response.header)
+        return WriteResult.of(obj, response.header, entry)
 
     async def guaranteed_update(self, info: ResourceInfo, namespace: str, name: str,
                                 mutate: Callable[[Obj], Obj]) -> WriteResult:
@@ -243,10 +249,10 @@ class GenericStore:
                                          mod_revision=int(meta["resourceVersion"]))],
                 success=[rpc_pb2.RequestOp(request_delete_range=rpc_pb2.DeleteRangeRequest(key=key))],
             )
-            response = await self.etcd.txn(txn)
+            response, entry = await self.etcd.txn_with_entry(txn)
             if response.succeeded:
                 meta["resourceVersion"] = str(response.header.revision)
-                return WriteResult.of(current, response.header)
+                return WriteResult.of(current, response.header, entry)
         raise Conflict.modified(info.resource, name, info.group)
 
     @_store_errors

@@ -17,6 +17,7 @@ import grpc
 
 from etcdlite.errors import Compacted, from_grpc_error
 from etcdlite.keyrange import prefix_end
+from etcdlite.raft_entry import RaftEntry
 from kubelite.channels import KEEPALIVE_OPTIONS, never_sent
 from kubelite.gen.etcdserverpb import rpc_pb2, rpc_pb2_grpc
 
@@ -109,6 +110,14 @@ class EtcdClient:
 
     async def txn(self, req: rpc_pb2.TxnRequest) -> rpc_pb2.TxnResponse:
         return await self._call(lambda s: s.kv.Txn(req, timeout=self.timeout), idempotent=False)
+
+    async def txn_with_entry(self, req: rpc_pb2.TxnRequest) -> tuple[rpc_pb2.TxnResponse, RaftEntry | None]:
+        """`txn`, and the Raft entry that carried it when the server is etcdlite."""
+        async def call(stubs: _Stubs) -> tuple[rpc_pb2.TxnResponse, RaftEntry | None]:
+            pending = stubs.kv.Txn(req, timeout=self.timeout)
+            response = await pending
+            return response, RaftEntry.from_metadata(await pending.trailing_metadata())
+        return await self._call(call, idempotent=False)
 
     async def compact(self, revision: int) -> rpc_pb2.CompactionResponse:
         req = rpc_pb2.CompactionRequest(revision=revision)

@@ -18,10 +18,11 @@ from typing import TypeVar
 
 from google.protobuf.message import Message
 
-from etcdlite import validation
+from etcdlite import raft_entry, validation
 from etcdlite.errors import EtcdliteError, LeaseNotFound
 from etcdlite.lessor import Lessor
 from etcdlite.mvcc import MvccStore
+from etcdlite.raft_entry import RaftEntry
 from etcdlite.replication import RaftTuning, Replicator
 from etcdlite.watch import WatchHub
 from kubelite.gen.etcdlite.v1 import command_pb2
@@ -178,7 +179,10 @@ class Member:
         return response
 
     async def _propose(self, command: command_pb2.Command) -> Message:
-        return self._stamp(await self.replicator.propose(command))
+        response, applied = await self.replicator.propose_applied(command)
+        spec = self._by_address.get(applied.leader_peer) if applied.leader_peer else None
+        raft_entry.written.set(RaftEntry(applied.index, spec.id if spec else 0, applied.seconds * 1000))
+        return self._stamp(response)
 
     # ------------------------------------------------------------------------ KV
     async def range(self, req: rpc_pb2.RangeRequest) -> rpc_pb2.RangeResponse:

@@ -32,7 +32,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf.message import Message
@@ -118,20 +118,23 @@ class _StoreReplica(SyncObjConsumer):
         super().__init__()
 
     @replicated
-    def apply_batch(self, payload: bytes) -> list[Message | EtcdliteError]:
+    def apply_batch(self, payload: bytes) -> tuple[int, list[Message | EtcdliteError]]:
+        """Apply one log entry; return its index (pysyncobj counts an entry as
+        applied after this returns) and one result per command."""
+        index = int(self._syncObj.raftLastApplied) + 1
         batch = command_pb2.CommandBatch.FromString(payload)
         if batch.version != BATCH_FORMAT_VERSION:
             # A newer replica wrote this entry; refusing each command keeps every
             # replica identical instead of guessing at an unknown format.
-            return [Unavailable(f"etcdlite: unsupported command batch version {batch.version}")
-                    for _ in batch.commands]
+            return index, [Unavailable(f"etcdlite: unsupported command batch version {batch.version}")
+                           for _ in batch.commands]
         results: list[Message | EtcdliteError] = []
         for command in batch.commands:
             try:
                 results.append(self._store.apply(command))
             except EtcdliteError as err:
                 results.append(err)
-        return results
+        return index, results
 
 
 
@@ -150,10 +153,21 @@ class _RaftNode(SyncObj):
             next_index[node] = before
 
 
+@dataclass(frozen=True)
+class Applied:
+    """Where a proposal went: its log index, the leader when it was applied
+    (peer address, None if unknown) and the time from proposal to applied."""
+
+    index: int
+    leader_peer: str | None
+    seconds: float
+
+
 @dataclass
 class _Waiter:
     command: command_pb2.Command | None  # None: a read barrier, no command
     future: asyncio.Future[Any]
+    since: float = field(default_factory=time.monotonic)  # first proposed (retries keep it)
 
 
 class Replicator:
@@ -221,10 +235,15 @@ class Replicator:
         """Commit `command` through Raft and return the store's response once it
         is applied on this replica. Raises the store's typed error, NoLeader or
         RequestTimeout (both Unavailable) within `request_timeout`."""
-        result = await self._wait(command)
+        response, _ = await self.propose_applied(command)
+        return response
+
+    async def propose_applied(self, command: command_pb2.Command) -> tuple[Message, Applied]:
+        """`propose`, and which log entry carried the command."""
+        result, applied = await self._wait(command)
         if isinstance(result, EtcdliteError):
             raise result
-        return result
+        return result, applied
 
     async def read_barrier(self) -> None:
         """Return once this replica has applied everything committed before the
@@ -274,11 +293,13 @@ class Replicator:
     def _resolve(self, waiters: list[_Waiter], results: Any, error: int) -> None:
         self._inflight -= 1
         if error == FAIL_REASON.SUCCESS:
-            commands = iter(results)
+            index, outputs = results
+            leader, now = self.status().leader_peer, time.monotonic()
+            commands = iter(outputs)
             for waiter in waiters:
                 result = next(commands) if waiter.command is not None else None
                 if not waiter.future.done():
-                    waiter.future.set_result(result)
+                    waiter.future.set_result((result, Applied(index, leader, now - waiter.since)))
         elif error in _RETRYABLE:
             assert self._loop is not None
             self._loop.call_later(0.05, self._retry, waiters)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import grpc
 
-from etcdlite import validation
+from etcdlite import raft_entry, validation
 from etcdlite.errors import Compacted, EtcdliteError, InvalidArgument, to_grpc_status
 from etcdlite.member import Member
 from etcdlite.watch import Delivery, Watcher, WatchStream
@@ -40,6 +40,16 @@ async def _unary(context: grpc.aio.ServicerContext, call: Awaitable[T]) -> T:
         raise  # unreachable: abort raises
 
 
+async def _write(context: grpc.aio.ServicerContext, call: Awaitable[T]) -> T:
+    """`_unary` for a KV write: the Raft entry that carried it goes back as
+    trailing metadata (see `etcdlite.raft_entry`)."""
+    response = await _unary(context, call)
+    entry = raft_entry.written.get()
+    if entry is not None:
+        context.set_trailing_metadata(entry.metadata())
+    return response
+
+
 async def _now(value: T) -> T:
     return value
 
@@ -52,13 +62,13 @@ class KVServicer(rpc_pb2_grpc.KVServicer):
         return await _unary(context, self.member.range(request))
 
     async def Put(self, request: rpc_pb2.PutRequest, context: Any) -> rpc_pb2.PutResponse:
-        return await _unary(context, self.member.put(request))
+        return await _write(context, self.member.put(request))
 
     async def DeleteRange(self, request: rpc_pb2.DeleteRangeRequest, context: Any) -> rpc_pb2.DeleteRangeResponse:
-        return await _unary(context, self.member.delete_range(request))
+        return await _write(context, self.member.delete_range(request))
 
     async def Txn(self, request: rpc_pb2.TxnRequest, context: Any) -> rpc_pb2.TxnResponse:
-        return await _unary(context, self.member.txn(request))
+        return await _write(context, self.member.txn(request))
 
     async def Compact(self, request: rpc_pb2.CompactionRequest, context: Any) -> rpc_pb2.CompactionResponse:
         return await _unary(context, self.member.compact(request))

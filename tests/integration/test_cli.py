@@ -183,6 +183,7 @@ def test_trace_shows_the_journey_and_the_pod_being_scheduled_and_started(state: 
     assert stages == ["authenticate", "audit", "authorize", "decode", "admit-mutating", "validate",
                       "admit-validating", "store"]
     assert "etcdlite revision" in result.stderr and "answered by member" in result.stderr
+    assert "raft index" in result.stderr and "committed in" in result.stderr
     assert "Scheduled: Successfully assigned default/traced to node-" in result.stderr
     assert "Started: Started container main" in result.stderr
     story = kubelite("trace", "pod/traced", state=state).stdout

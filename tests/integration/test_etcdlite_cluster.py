@@ -87,6 +87,28 @@ def test_every_response_carries_cluster_member_revision_and_term(shared_etcdlite
     asyncio.run(scenario())
 
 
+def test_writes_name_their_raft_entry_and_the_leader(shared_etcdlite: LocalCluster) -> None:
+    """Each write's trailing metadata names its log entry: indexes grow with the
+    writes whichever member answers, and the leader is the one Status reports."""
+    async def scenario() -> None:
+        indexes: list[int] = []
+        for endpoint in shared_etcdlite.endpoints:
+            async with EtcdClient([endpoint]) as client:
+                txn = rpc_pb2.TxnRequest(success=[rpc_pb2.RequestOp(
+                    request_put=rpc_pb2.PutRequest(key=b"/it/entry", value=endpoint.encode()))])
+                response, entry = await client.txn_with_entry(txn)
+                assert response.succeeded and entry is not None
+                leader = (await client.status(endpoint)).leader
+                assert entry.leader_id == leader and entry.commit_ms > 0
+                indexes.append(entry.index)
+        assert indexes == sorted(set(indexes)) and indexes[0] > 1
+        async with EtcdClient(shared_etcdlite.endpoints[:1]) as client:
+            status = await client.status(shared_etcdlite.endpoints[0])
+        assert status.raftIndex >= indexes[-1]
+
+    asyncio.run(scenario())
+
+
 def test_range_prefix_limit_revision_and_count(shared_etcdlite: LocalCluster) -> None:
     async def scenario() -> None:
         async with EtcdClient(shared_etcdlite.endpoints) as client:
