@@ -128,7 +128,9 @@ def run_api(ctx: click.Context, body: Callable[[ApiClient, str], Awaitable[None]
     except KeyboardInterrupt:
         sys.exit(130)
     except ServiceUnavailable:
-        fail(f"The connection to the server {ctx.obj.get('server_address', '')} was refused - did you specify "
+        # kubectl names the server as host:port here, without the scheme
+        where = ",".join(s.split("://", 1)[-1] for s in str(ctx.obj.get("server_address", "")).split(","))
+        fail(f"The connection to the server {where} was refused - did you specify "
              "the right host or port?")
     except Unauthorized:
         fail("error: You must be logged in to the server (Unauthorized)")

@@ -139,7 +139,7 @@ def up(state_dir: Path, nodes: int, echo: Echo, timeout: float = 90.0) -> Cluste
         state.save()
         if name == "etcd-3":
             time.sleep(0.5)
-    kubeconfig.write(state_dir / "kubeconfig", f"{state.apiserver}", state_dir / "pki" / "ca.crt",
+    kubeconfig.write(state_dir / "kubeconfig", f"https://{state.apiserver}", state_dir / "pki" / "ca.crt",
                      state_dir / "pki" / "admin.crt", state_dir / "pki" / "admin.key")
     asyncio.run(_wait_healthy(state, len(state.nodes), echo, timeout))
     return state

@@ -102,7 +102,7 @@ def make_pki(echo: Echo = print) -> Path:
     created = init_pki(pki, (*DEFAULT_SANS, *SANS), NODES)
     if created:
         echo(f"generated the lab's PKI in {pki} ({len(created)} certificates)")
-    servers = ",".join(f"127.0.0.1:{port}" for _, port in APISERVERS.values())
+    servers = ",".join(f"https://127.0.0.1:{port}" for _, port in APISERVERS.values())
     config = LAB / "kubeconfig"
     kubeconfig.write(config, servers, pki / "ca.crt", pki / "admin.crt", pki / "admin.key",
                      cluster="kubelite-lab", context="kubelite-lab")

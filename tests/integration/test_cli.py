@@ -122,10 +122,12 @@ def test_apply_get_and_delete_a_pod(state: Path, tmp_path: Path) -> None:
      'Error from server (Invalid): Pod "x" is invalid: spec.containers[0].image: Required value'),
     (("--server", "127.0.0.1:1", "get", "pods"), None,
      "The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?"),
+    (("--server", "https://127.0.0.1:1", "get", "pods"), None,
+     "The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?"),
     (("--certificate-authority", "/does/not/exist.crt", "get", "pods"), None,
      "error: unable to read certificate-authority /does/not/exist.crt: No such file or directory"),
 ], ids=["not-found", "unknown-resource", "missing-file", "bad-yaml", "wrong-version", "unknown-kind", "invalid",
-        "unreachable", "missing-ca-file"])
+        "unreachable", "unreachable-https", "missing-ca-file"])
 def test_user_mistakes_get_one_line_and_exit_1(state: Path, args: tuple[str, ...], stdin: str | None,
                                                message: str) -> None:
     result = kubelite(*args, state=state, stdin=stdin, check=False)
@@ -160,7 +162,7 @@ def test_cordon_uncordon_namespaces_and_discovery(state: Path) -> None:
     resources = kubelite("api-resources", state=state).stdout.splitlines()
     assert resources[0].split() == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
     assert any(line.split()[:2] == ["pods", "po"] for line in resources)
-    assert "Kubernetes control plane is running at" in kubelite("cluster-info", state=state).stdout
+    assert "Kubernetes control plane is running at https://127.0.0.1:" in kubelite("cluster-info", state=state).stdout
 
 
 def test_kubeconfig_contexts(state: Path) -> None:
