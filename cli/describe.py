@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from cli.manifests import LAST_APPLIED
-from cli.output import age, table
+from cli.output import age, node_roles, table
 
 Obj = dict[str, Any]
 WIDTH = 18  # kubectl aligns values after the longest top-level label
@@ -35,6 +35,13 @@ class _Writer:
             else:
                 self.lines.append(" " * max(WIDTH, len(label) + 2 + indent * 2) + f"{k}={v}")
 
+    def group(self, items: list[tuple[str, object]], indent: int = 1) -> None:
+        """Nested fields aligned among themselves, as kubectl's tabwriter does."""
+        pad = max((len(label) + 3 for label, _ in items), default=0)
+        for label, value in items:
+            text = "" if value is None else str(value)
+            self.lines.append((" " * (indent * 2) + f"{label}:".ljust(pad) + text).rstrip())
+
     def block(self, text: str, indent: int) -> None:
         self.lines += [" " * (indent * 2) + line for line in text.splitlines()]
 
@@ -47,11 +54,13 @@ def _annotations(meta: Obj) -> dict[str, str]:
     return {k: v for k, v in (meta.get("annotations") or {}).items() if k != LAST_APPLIED}
 
 
-def _metadata(w: _Writer, obj: Obj, namespaced: bool) -> None:
+def _metadata(w: _Writer, obj: Obj, namespaced: bool, roles: str | None = None) -> None:
     meta = obj.get("metadata") or {}
     w.field("Name", meta.get("name", ""))
     if namespaced:
         w.field("Namespace", meta.get("namespace", ""))
+    if roles is not None:
+        w.field("Roles", roles)
     w.mapping("Labels", meta.get("labels"))
     w.mapping("Annotations", _annotations(meta))
 
@@ -137,7 +146,7 @@ def _pod(w: _Writer, pod: Obj) -> None:
 
 def _node(w: _Writer, node: Obj, pods: list[Obj]) -> None:
     spec, status = node.get("spec") or {}, node.get("status") or {}
-    _metadata(w, node, namespaced=False)
+    _metadata(w, node, namespaced=False, roles=node_roles(node))
     w.field("CreationTimestamp", node["metadata"].get("creationTimestamp", ""))
     taints = [f"{t['key']}={t.get('value', '')}:{t['effect']}" if t.get("value") else f"{t['key']}:{t['effect']}"
               for t in spec.get("taints") or []]
@@ -149,18 +158,16 @@ def _node(w: _Writer, node: Obj, pods: list[Obj]) -> None:
             for c in status.get("conditions") or []]
     w.block(table(rows, ["Type", "Status", "LastHeartbeatTime", "LastTransitionTime", "Reason", "Message"]), 1)
     w.field("Addresses")
-    for a in status.get("addresses") or []:
-        w.field(a.get("type", ""), a.get("address", ""), 1)
+    w.group([(a.get("type", ""), a.get("address", "")) for a in status.get("addresses") or []])
     for section in ("capacity", "allocatable"):
         w.field(section.capitalize())
-        for k, v in sorted((status.get(section) or {}).items()):
-            w.field(k, v, 1)
+        w.group(sorted((status.get(section) or {}).items()))
     info = status.get("nodeInfo") or {}
     w.field("System Info")
-    for label, key in (("Operating System", "operatingSystem"), ("Architecture", "architecture"),
-                       ("Kernel Version", "kernelVersion"), ("Container Runtime Version", "containerRuntimeVersion"),
-                       ("Kubelet Version", "kubeletVersion")):
-        w.field(label, info.get(key, ""), 1)
+    w.group([(label, info.get(key, "")) for label, key in (
+        ("Kernel Version", "kernelVersion"), ("OS Image", "osImage"), ("Operating System", "operatingSystem"),
+        ("Architecture", "architecture"), ("Container Runtime Version", "containerRuntimeVersion"),
+        ("Kubelet Version", "kubeletVersion"))])
     running = [p for p in pods if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
     w.field("Non-terminated Pods", f"({len(running)} in total)")
     if running:

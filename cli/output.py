@@ -58,8 +58,22 @@ def _pod_row(pod: Obj, wide: bool) -> list[str]:
     row = [pod["metadata"]["name"], f"{ready}/{len(containers)}", reason, str(restarts),
            age(pod["metadata"].get("creationTimestamp"))]
     if wide:
-        row += [pod.get("status", {}).get("podIP") or "<none>", pod.get("spec", {}).get("nodeName") or "<none>"]
+        gates = pod.get("spec", {}).get("readinessGates") or []
+        conditions = {c.get("type"): c.get("status") for c in pod.get("status", {}).get("conditions") or []}
+        passed = sum(1 for g in gates if conditions.get(g.get("conditionType")) == "True")
+        row += [pod.get("status", {}).get("podIP") or "<none>", pod.get("spec", {}).get("nodeName") or "<none>",
+                pod.get("status", {}).get("nominatedNodeName") or "<none>",
+                f"{passed}/{len(gates)}" if gates else "<none>"]
     return row
+
+
+def node_roles(node: Obj) -> str:
+    """kubectl's ROLES: the node-role.kubernetes.io/<role> labels (and the older kubernetes.io/role)."""
+    labels = node.get("metadata", {}).get("labels") or {}
+    roles = {key.split("/", 1)[1] for key in labels if key.startswith("node-role.kubernetes.io/")}
+    if labels.get("kubernetes.io/role"):
+        roles.add(labels["kubernetes.io/role"])
+    return ",".join(sorted(r for r in roles if r)) or "<none>"
 
 
 def _node_row(node: Obj, wide: bool) -> list[str]:
@@ -68,10 +82,13 @@ def _node_row(node: Obj, wide: bool) -> list[str]:
     if node.get("spec", {}).get("unschedulable"):
         status += ",SchedulingDisabled"
     version = (node.get("status", {}).get("nodeInfo") or {}).get("kubeletVersion", "")
-    row = [node["metadata"]["name"], status, "<none>", age(node["metadata"].get("creationTimestamp")), version]
+    row = [node["metadata"]["name"], status, node_roles(node), age(node["metadata"].get("creationTimestamp")), version]
     if wide:
         addresses = node.get("status", {}).get("addresses") or []
-        row.append(next((a["address"] for a in addresses if a.get("type") == "InternalIP"), "<none>"))
+        info = node.get("status", {}).get("nodeInfo") or {}
+        row += [next((a["address"] for a in addresses if a.get("type") == kind), "<none>")
+                for kind in ("InternalIP", "ExternalIP")]
+        row += [info.get(key) or "<unknown>" for key in ("osImage", "kernelVersion", "containerRuntimeVersion")]
     return row
 
 
@@ -91,11 +108,11 @@ def table_rows(info: api.ResourceInfo, items: list[Obj], wide: bool, all_ns: boo
     if info.resource == "pods":
         header, rows = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"], [_pod_row(p, wide) for p in items]
         if wide:
-            header += ["IP", "NODE"]
+            header += ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
     elif info.resource == "nodes":
         header, rows = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"], [_node_row(n, wide) for n in items]
         if wide:
-            header.append("INTERNAL-IP")
+            header += ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]
     elif info.resource == "namespaces":
         header = ["NAME", "STATUS", "AGE"]
         rows = [[n["metadata"]["name"], n.get("status", {}).get("phase", "Active"),

@@ -84,7 +84,7 @@ class NodeAgent:
             "addresses": [{"type": "InternalIP", "address": self.address},
                           {"type": "Hostname", "address": self.node_name}],
             "nodeInfo": {"operatingSystem": platform.system().lower(), "architecture": _arch(),
-                         "kernelVersion": platform.release(), "osImage": platform.platform(),
+                         "kernelVersion": platform.release(), "osImage": _os_image(),
                          "containerRuntimeVersion": f"{self.runtime.name}://kubelite",
                          "kubeletVersion": GIT_VERSION, "kubeProxyVersion": ""},
             "daemonEndpoints": {"kubeletEndpoint": {"Port": self.log_port}},
@@ -259,6 +259,14 @@ def _differs(current: Obj, new: Obj) -> bool:
         return out
     keys = set(new)
     return strip({k: current.get(k) for k in keys}) != strip(new)
+
+
+def _os_image() -> str:
+    """What the kubelet reports: os-release's PRETTY_NAME ("Debian GNU/Linux 12 (bookworm)")."""
+    try:
+        return platform.freedesktop_os_release().get("PRETTY_NAME") or platform.platform()
+    except OSError:
+        return platform.platform()
 
 
 def _arch() -> str:

@@ -97,8 +97,13 @@ def test_apply_get_and_delete_a_pod(state: Path, tmp_path: Path) -> None:
         assert time.monotonic() < deadline, "sleeper did not start"
         time.sleep(0.3)
     wide = kubelite("get", "pods", "-o", "wide", state=state).stdout.splitlines()
-    assert wide[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE"]
-    assert wide[1].split()[:3] == ["sleeper", "1/1", "Running"]
+    assert wide[0].split() == ["NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE",
+                               "READINESS", "GATES"]
+    assert wide[1].split()[:3] == ["sleeper", "1/1", "Running"] and wide[1].split()[-2:] == ["<none>", "<none>"]
+    nodes = kubelite("get", "nodes", "-o", "wide", state=state).stdout.splitlines()
+    assert nodes[0].split() == ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP",
+                                "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]
+    assert nodes[1].split()[:3] == ["node-1", "Ready", "<none>"] and nodes[1].split()[-1] == "process://kubelite"
     assert kubelite("get", "pods", "-o", "name", state=state).stdout == "pod/sleeper\n"
     deadline = time.monotonic() + 10
     while kubelite("logs", "sleeper", state=state).stdout != "hi\n":

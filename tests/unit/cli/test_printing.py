@@ -72,6 +72,28 @@ def test_show_labels_adds_the_last_column() -> None:
     assert lines[1].split()[-1] == "app=web,app.kubernetes.io/name=w"
 
 
+def test_wide_tables_have_kubectls_columns_roles_and_readiness_gates() -> None:
+    gated = {**POD, "spec": {**POD["spec"], "readinessGates": [{"conditionType": "example.com/lb"},
+                                                                {"conditionType": "example.com/dns"}]},
+             "status": {**POD["status"], "nominatedNodeName": "node-2",
+                        "conditions": [{"type": "example.com/lb", "status": "True"}]}}
+    lines = render(api.resource_by_name("pods"), [POD, gated], "wide", False).splitlines()
+    assert lines[0].split()[-4:] == ["NOMINATED", "NODE", "READINESS", "GATES"]
+    assert lines[1].split()[-2:] == ["<none>", "<none>"] and lines[2].split()[-2:] == ["node-2", "1/2"]
+    node = {"metadata": {"name": "n1", "creationTimestamp": "2026-01-01T00:00:00Z",
+                         "labels": {"node-role.kubernetes.io/control-plane": "", "node-role.kubernetes.io/worker": ""}},
+            "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}],
+                       "nodeInfo": {"osImage": "Debian", "kernelVersion": "6.1", "containerRuntimeVersion": "process://x",
+                                    "kubeletVersion": "v1.30.0"},
+                       "conditions": [{"type": "Ready", "status": "True"}]}}
+    row = render(api.resource_by_name("nodes"), [node], "wide", False).splitlines()[1].split()
+    assert row[:3] == ["n1", "Ready", "control-plane,worker"]
+    assert row[4:] == ["v1.30.0", "10.0.0.1", "<none>", "Debian", "6.1", "process://x"]
+    described = describe("nodes", node, [], False, pods=[])
+    assert "Roles:" in described and "control-plane,worker" in described.split("Roles:")[1].splitlines()[0]
+    assert "OS Image:" in described
+
+
 def test_durations_read_like_kubectl() -> None:
     from cli.base import parse_duration
     assert parse_duration("30s") == 30
