@@ -22,7 +22,7 @@ from apiserver.server import ApiServicer, malformed
 from etcdlite.client import EtcdClient
 from kubelite import api
 from kubelite.channels import ACCEPT_KEEPALIVE_OPTIONS
-from kubelite.errors import AlreadyExists, StatusError
+from kubelite.errors import AlreadyExists, Conflict, StatusError
 from kubelite.gen.kubelite.v1 import api_pb2
 from kubelite.rawgrpc import add_raw_servicer
 
@@ -70,18 +70,29 @@ async def bootstrap(store: GenericStore) -> None:
     for name in SYSTEM_NAMESPACES:
         await _ensure(store, namespaces, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name},
                                           "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}})
-    from apiserver.rbac import bootstrap_policy
+    from apiserver.rbac import bootstrap_policy, reconcile_bootstrap
 
     for obj in bootstrap_policy():
         info, _ = api.parse_object(obj)
-        await _ensure(store, info, obj)
+        if not await _ensure(store, info, obj):
+            # made by an older version: add what this version's policy grants
+            stored = await store.get(info, "", obj["metadata"]["name"])
+            updated = reconcile_bootstrap(stored, obj)
+            if updated is not None:
+                try:
+                    await store.update(info, updated, stored["metadata"]["resourceVersion"])
+                    log.info("reconciled bootstrap %s %s", obj["kind"], obj["metadata"]["name"])
+                except Conflict:
+                    pass  # another API server reconciled it first
 
 
-async def _ensure(store: GenericStore, info: api.ResourceInfo, obj: dict[str, Any]) -> None:
+async def _ensure(store: GenericStore, info: api.ResourceInfo, obj: dict[str, Any]) -> bool:
+    """Create `obj` unless it exists; whether this call created it."""
     try:
         await store.create(info, obj)
+        return True
     except AlreadyExists:
-        pass
+        return False
 
 
 def _read(path: str | None) -> bytes | None:

@@ -30,8 +30,10 @@ class AuditLog:
             decision, code = "error", 500
         line = {
             "ts": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "user": user.name if user else "",
-            "groups": list(user.groups) if user else [],
+            "user": (request.impersonated_by or user).name if user else "",
+            "groups": list((request.impersonated_by or user).groups) if user else [],
+            **({"impersonatedUser": user.name, "impersonatedGroups": list(user.groups)}
+               if user and request.impersonated_by else {}),
             "verb": request.verb,
             "resource": request.info.resource + (f"/{request.subresource}" if request.subresource else ""),
             "apiGroup": request.info.group,

@@ -62,18 +62,24 @@ class Authorizer:
         """Answer a SelfSubjectAccessReview for `user`: the same decision a
         request with those attributes would get (kubectl auth can-i)."""
         attrs = (review.get("spec") or {}).get("resourceAttributes") or {}
-        resource = attrs.get("resource") or ""
-        try:
-            info = api.resource_by_name(f"{resource}.{attrs['group']}" if attrs.get("group") else resource)
-        except api.UnknownResource:
-            info = api.ResourceInfo(attrs.get("group") or "", attrs.get("version") or "v1", "", resource,
-                                    bool(attrs.get("namespace")), (), api.KubeObject)
-        question = Request(verb=attrs.get("verb") or "", info=info, namespace=attrs.get("namespace") or "",
-                           name=attrs.get("name") or "", subresource=attrs.get("subresource") or "", user=user)
-        decision = await self.authorize(question)
+        decision = await self.check(user, attrs.get("verb") or "", attrs.get("resource") or "",
+                                    group=attrs.get("group") or "", version=attrs.get("version") or "v1",
+                                    namespace=attrs.get("namespace") or "", name=attrs.get("name") or "",
+                                    subresource=attrs.get("subresource") or "")
         answered = dict(review)
         answered["status"] = {"allowed": decision.allowed, "reason": decision.reason}
         return answered
+
+    async def check(self, user: UserInfo, verb: str, resource: str, *, group: str = "", version: str = "v1",
+                    namespace: str = "", name: str = "", subresource: str = "") -> Decision:
+        """The decision for attributes that need not name a served resource
+        (`impersonate` on "users" and "groups", a review's free-form question)."""
+        try:
+            info = api.resource_by_name(f"{resource}.{group}" if group else resource)
+        except api.UnknownResource:
+            info = api.ResourceInfo(group, version, "", resource, bool(namespace), (), api.KubeObject)
+        return await self.authorize(Request(verb=verb, info=info, namespace=namespace, name=name,
+                                            subresource=subresource, user=user))
 
     async def authorize(self, request: Request) -> Decision:
         assert request.user is not None

@@ -52,6 +52,7 @@ class Request:
     auth_context: dict[str, list[bytes]] = field(default_factory=dict)
     peer: str = ""
     user: UserInfo | None = None
+    impersonated_by: UserInfo | None = None  # who really called, when `user` is impersonated
     authorization: str = ""          # why the request was allowed
     current: Obj | None = None       # the stored object before this request
     obj: Obj | None = None           # the object to store (after admission)
@@ -63,6 +64,10 @@ class Request:
     def note(self, detail: str) -> None:
         """Attach detail to the span of the stage that is running."""
         self.options.setdefault("_notes", []).append(detail)
+
+    def skip(self) -> None:
+        """The running stage had nothing to do: it leaves no span."""
+        self.options["_skipped"] = True
 
     def take_notes(self) -> str:
         notes = self.options.pop("_notes", [])

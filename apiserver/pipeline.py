@@ -1,9 +1,10 @@
 """The request pipeline of the API server, assembled in one place.
 
 Read STAGES top to bottom and you see the seed's picture: authenticate, audit,
-authorize, decode the request against what is stored, admit (mutating), validate, admit (validating),
-store. Each stage is one small function in `apiserver/stages/`; the runner
-times each one into a span and stops at the first error. Verbs whose new object
+impersonate (only when asked, as kubectl --as), authorize, decode the request
+against what is stored, admit (mutating), validate, admit (validating), store.
+Each stage is one small function in `apiserver/stages/`; the runner times each
+one into a span and stops at the first error. Verbs whose new object
 is computed from the stored one (patch, status, bind, graceful delete) re-run
 from `decode` when the store reports a Conflict, as kube-apiserver retries its
 guaranteed updates.
@@ -16,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from apiserver.context import Request, Span
-from apiserver.stages import admission, audit, authenticate, authorize, decode, store, validate
+from apiserver.stages import admission, audit, authenticate, authorize, decode, impersonate, store, validate
 from kubelite.errors import Conflict, Forbidden, Invalid, StatusError, Unauthorized
 
 Stage = Callable[[Request, Any], Awaitable[None]]
@@ -24,6 +25,7 @@ Stage = Callable[[Request, Any], Awaitable[None]]
 STAGES: list[tuple[str, Stage]] = [
     ("authenticate", authenticate.run),
     ("audit", audit.run),
+    ("impersonate", impersonate.run),
     ("authorize", authorize.run),
     ("decode", decode.run),
     ("admit-mutating", admission.mutate),
@@ -79,4 +81,7 @@ async def _timed(name: str, stage: Stage, request: Request, services: Any) -> No
         request.spans.append(Span(name, _outcome(err), (time.perf_counter() - began) * 1000,
                                   request.take_notes() or str(err)))
         raise
+    if request.options.pop("_skipped", False):
+        request.take_notes()
+        return
     request.spans.append(Span(name, "ok", (time.perf_counter() - began) * 1000, request.take_notes()))

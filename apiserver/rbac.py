@@ -120,6 +120,27 @@ WRITE = ["create", "update", "patch", "delete", "deletecollection"]
 COORDINATION = "coordination.k8s.io"
 
 
+# kube-apiserver's marker: a bootstrap object it may add missing rules or subjects to at start
+AUTOUPDATE = "rbac.authorization.kubernetes.io/autoupdate"
+
+
+def reconcile_bootstrap(stored: Obj, wanted: Obj) -> Obj | None:
+    """The stored bootstrap ClusterRole/Binding with what this version's policy
+    adds (rules, subjects), as kube-apiserver reconciles its defaults at start;
+    None when nothing is missing or the object opted out (autoupdate "false")."""
+    annotations = (stored.get("metadata") or {}).get("annotations") or {}
+    if annotations.get(AUTOUPDATE) == "false":
+        return None
+    field = "rules" if stored.get("kind") == "ClusterRole" else "subjects"
+    have = list(stored.get(field) or [])
+    missing = [item for item in wanted.get(field) or [] if item not in have]
+    if not missing:
+        return None
+    updated = {**stored, field: have + missing}
+    updated["metadata"] = {**stored["metadata"], "annotations": {**annotations, AUTOUPDATE: "true"}}
+    return updated
+
+
 def _rule(verbs: list[str], resources: list[str], groups: tuple[str, ...] = ("",),
           names: list[str] | None = None) -> Obj:
     rule: Obj = {"apiGroups": list(groups), "resources": resources, "verbs": verbs}
@@ -130,13 +151,15 @@ def _rule(verbs: list[str], resources: list[str], groups: tuple[str, ...] = ("",
 
 def _cluster_role(name: str, rules: list[Obj]) -> Obj:
     return {"apiVersion": f"{RBAC_GROUP}/v1", "kind": "ClusterRole",
-            "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}}, "rules": rules}
+            "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"},
+                         "annotations": {AUTOUPDATE: "true"}}, "rules": rules}
 
 
 def _binding(name: str, role: str, kind: str, subject: str) -> Obj:
     subj: Obj = {"kind": kind, "name": subject, "apiGroup": RBAC_GROUP}
     return {"apiVersion": f"{RBAC_GROUP}/v1", "kind": "ClusterRoleBinding",
-            "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+            "metadata": {"name": name, "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"},
+                         "annotations": {AUTOUPDATE: "true"}},
             "roleRef": {"apiGroup": RBAC_GROUP, "kind": "ClusterRole", "name": role}, "subjects": [subj]}
 
 
@@ -175,7 +198,8 @@ def bootstrap_policy() -> list[Obj]:
         ]),
         # every signed-in user may ask what they may do (kubectl auth can-i)
         _cluster_role("system:basic-user", [
-            _rule(["create"], ["selfsubjectaccessreviews"], ("authorization.k8s.io",))]),
+            _rule(["create"], ["selfsubjectaccessreviews"], ("authorization.k8s.io",)),
+            _rule(["create"], ["selfsubjectreviews"], ("authentication.k8s.io",))]),
         _binding("cluster-admin", "cluster-admin", "Group", MASTERS),
         _binding("system:basic-user", "system:basic-user", "Group", "system:authenticated"),
         _binding("system:kube-scheduler", "system:kube-scheduler", "User", "system:kube-scheduler"),

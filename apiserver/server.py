@@ -217,7 +217,12 @@ async def malformed(context: grpc.aio.ServicerContext, message_name: str) -> Non
 
 
 def _attach_peer(request: Request, context: grpc.aio.ServicerContext) -> None:
-    request.metadata = {k: v for k, v in context.invocation_metadata() or () if isinstance(v, str)}
+    metadata: dict[str, str] = {}
+    for key, value in context.invocation_metadata() or ():
+        if isinstance(value, str):
+            # a key sent more than once (impersonate-group) keeps every value
+            metadata[key] = f"{metadata[key]},{value}" if key in metadata else value
+    request.metadata = metadata
     request.auth_context = dict(context.auth_context() or {})
     request.peer = context.peer() or ""
 

@@ -40,24 +40,75 @@ def fail(message: str, code: int = 1) -> NoReturn:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# kubectl's global flags, which it takes before or after the verb
+GLOBAL_FLAGS = {"--kubeconfig", "--context", "--namespace", "--server", "--token", "--certificate-authority", "--as",
+                "--as-group", "--request-timeout"}
+GLOBAL_SWITCHES = {"--trace"}
+_ROOT_VALUE_OPTIONS = {*GLOBAL_FLAGS, "-n", "-s"}
+
+
+class KubectlGroup(click.Group):
+    """The root command: a global flag written after the verb (`get pods
+    --context dev`, `auth can-i list pods --as jane`) is moved in front of it,
+    unless that verb has an option of the same name (config set-credentials --token)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._globals_first(ctx, list(args)))
+
+    def _globals_first(self, ctx: click.Context, args: list[str]) -> list[str]:
+        i, command = 0, None
+        group: click.Group = self
+        while i < len(args):  # find the verb (and a group's subcommand), skipping root options
+            token = args[i]
+            if token == "--":
+                return args
+            if token.startswith("-"):
+                i += 2 if command is None and token in _ROOT_VALUE_OPTIONS else 1
+                continue
+            command = group.get_command(ctx, token)
+            i += 1
+            if not isinstance(command, click.Group):
+                break
+            group = command
+        if command is None or i >= len(args):
+            return args
+        own = {name for param in command.params for name in getattr(param, "opts", [])}
+        head, tail, moved = args[:i], [], []
+        rest = iter(args[i:])
+        for token in rest:
+            if token == "--":
+                tail += [token, *rest]
+                break
+            name = token.split("=", 1)[0]
+            if name in own or name not in GLOBAL_FLAGS | GLOBAL_SWITCHES:
+                tail.append(token)
+            elif "=" in token or name in GLOBAL_SWITCHES:
+                moved.append(token)
+            else:
+                moved += [token, next(rest, "")]
+        return moved + head + tail
+
+
+@click.group(cls=KubectlGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--kubeconfig", "kubeconfig_path", envvar=None, default=None, help="Path to the kubeconfig file.")
 @click.option("--context", default=None, help="The kubeconfig context to use.")
 @click.option("-n", "--namespace", default=None, help="The namespace scope for this request.")
 @click.option("--server", "-s", default=None, help="The address of the API server.")
 @click.option("--token", default=None, help="Bearer token for authentication.")
 @click.option("--certificate-authority", default=None, help="Path to a cert file for the certificate authority.")
+@click.option("--as", "as_user", default=None, help="Username to impersonate for the operation.")
+@click.option("--as-group", "as_groups", multiple=True, help="Group to impersonate for the operation (repeatable).")
 @click.option("--trace", is_flag=True, help="Show each request's journey through the API server (and, for a "
                                             "new pod, the scheduler and node agent).")
 @click.option("--request-timeout", default="15s", show_default=True,
               help="How long to wait for a single server request (30s, 1m).")
 @click.pass_context
 def main(ctx: click.Context, kubeconfig_path: str | None, context: str | None, namespace: str | None,
-         server: str | None, token: str | None, certificate_authority: str | None, trace: bool,
-         request_timeout: str) -> None:
+         server: str | None, token: str | None, certificate_authority: str | None, as_user: str | None,
+         as_groups: tuple[str, ...], trace: bool, request_timeout: str) -> None:
     """kubelite controls a kubelite cluster (kubectl's verbs), and runs one locally (up/down/status)."""
     ctx.obj = {"kubeconfig": kubeconfig_path, "context": context, "namespace": namespace, "server": server,
-               "token": token, "ca": certificate_authority, "trace": trace,
+               "token": token, "ca": certificate_authority, "as": as_user or "", "as_groups": as_groups, "trace": trace,
                "request_timeout": request_timeout}
 
 
@@ -97,7 +148,11 @@ def connect(ctx: click.Context) -> tuple[Callable[[], ApiClient], str]:
     ctx.obj["server_address"] = server
     _refuse_expired(creds.client_cert)
     endpoint, timeout = server, parse_duration(opts["request_timeout"]) or 86400.0
-    return (lambda: ApiClient(endpoint, creds, timeout=timeout)), opts["namespace"] or namespace
+    if opts["as_groups"] and not opts["as"]:
+        fail("error: requesting groups without impersonating a user: --as-group needs --as")
+    impersonate = (opts["as"], tuple(opts["as_groups"]))
+    return (lambda: ApiClient(endpoint, creds, timeout=timeout, impersonate=impersonate)), (
+        opts["namespace"] or namespace)
 
 
 def _refuse_expired(cert_pem: bytes | None) -> None:

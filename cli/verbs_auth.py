@@ -1,14 +1,19 @@
 """`kubelite auth can-i VERB RESOURCE [NAME]`: asks the API server, through a
 SelfSubjectAccessReview, whether the current user may; prints yes or no and,
-as kubectl, exits 1 on no."""
+as kubectl, exits 1 on no. `kubelite auth whoami`: who the API server takes
+the caller for (a SelfSubjectReview), after any --as impersonation."""
 
 from __future__ import annotations
 
+import json
 import sys
+from typing import Any
 
 import click
+import yaml
 
-from cli.base import ApiClient, main, namespace_option, run_api
+from cli.base import ApiClient, fail, main, namespace_option, run_api
+from cli.output import table
 from kubelite import api
 
 
@@ -53,3 +58,31 @@ def can_i(ctx: click.Context, verb: str, target: str, name: str, all_namespaces:
     if not quiet:
         click.echo("yes" if answer["allowed"] else "no")
     sys.exit(0 if answer["allowed"] else 1)
+
+
+@auth.command()
+@click.option("-o", "--output", default="", help="Output format: json or yaml (default: a table).")
+@click.pass_context
+def whoami(ctx: click.Context, output: str) -> None:
+    """Show the user the server authenticated this request as: its name and groups."""
+    if output not in ("", "json", "yaml"):
+        fail(f'error: unable to match a printer suitable for the output format "{output}", allowed formats are: '
+             "json,yaml")
+    answer: dict[str, Any] = {}
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview", "metadata": {}}
+        answer.update(await client.create("selfsubjectreviews", review))
+    run_api(ctx, body)
+    if output == "json":
+        click.echo(json.dumps(answer, indent=4))
+    elif output == "yaml":
+        click.echo(yaml.safe_dump(answer, sort_keys=False).rstrip())
+    else:
+        user = (answer.get("status") or {}).get("userInfo") or {}
+        rows = [["Username", user.get("username", "")]]
+        if user.get("uid"):
+            rows.append(["UID", user["uid"]])
+        if user.get("groups"):
+            rows.append(["Groups", f"[{' '.join(user['groups'])}]"])
+        click.echo(table(rows, ["ATTRIBUTE", "VALUE"]))

@@ -63,14 +63,20 @@ class _TokenAuth(grpc.AuthMetadataPlugin):
 class ApiClient:
     """A client of kubelite.v1.Api. Use `async with ApiClient(...)`."""
 
-    def __init__(self, endpoint: str, credentials: Credentials | None = None, timeout: float = 30.0) -> None:
+    def __init__(self, endpoint: str, credentials: Credentials | None = None, timeout: float = 30.0,
+                 impersonate: tuple[str, tuple[str, ...]] = ("", ())) -> None:
+        """`impersonate`: (user, groups) to act as, as kubectl's --as/--as-group."""
         self.endpoints = [e.strip().split("://", 1)[-1] for e in endpoint.split(",") if e.strip()]
         self.timeout = timeout
         self.last_trace: list[dict[str, Any]] = []
         self._creds = credentials or Credentials()
+        as_user, as_groups = impersonate
         self._metadata: tuple[tuple[str, str], ...] = (
-            (("authorization", f"Bearer {self._creds.token}"),) if self._creds.token and not self._creds.ca_cert
-            else ())
+            *((("authorization", f"Bearer {self._creds.token}"),) if self._creds.token and not self._creds.ca_cert
+              else ()),
+            *((("impersonate-user", as_user),) if as_user else ()),
+            *(("impersonate-group", group) for group in as_groups),
+        )
         self._current = 0
         self._channels: dict[str, grpc.aio.Channel] = {}
         self._stub = self._stub_for(self.endpoint)

@@ -1,4 +1,4 @@
-"""Stages 5 and 7, admission. `mutate` may change the object: Kubernetes
+"""Stages 6 and 8, admission. `mutate` may change the object: Kubernetes
 defaults (restartPolicy, terminationGracePeriodSeconds, imagePullPolicy, ...)
 and the kind's strategy (initial status, generation, server-owned metadata).
 `check` may only refuse: the namespace must exist and not be terminating."""

@@ -1,4 +1,4 @@
-"""Stage 3, authorize: may this user do this verb on this resource? The node
+"""Stage 4, authorize: may this user do this verb on this resource? The node
 authorizer first (a node agent may touch only its own Node, Lease and pods),
 then RBAC over the Roles and bindings kept in the store. Denial reads like
 Kubernetes: `pods is forbidden: User "bob" cannot create resource "pods" ...`."""

@@ -1,4 +1,4 @@
-"""Stage 4, decode: turn the request into the object that would be stored.
+"""Stage 5, decode: turn the request into the object that would be stored.
 
 create/update take the client's object; patch merges the client's JSON merge
 patch into the stored object; the status subresource takes only .status;

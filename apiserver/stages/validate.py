@@ -1,4 +1,4 @@
-"""Stage 6, validate: the object must be a well-formed Kubernetes object of the
+"""Stage 7, validate: the object must be a well-formed Kubernetes object of the
 requested kind, every field error reported at once with its path
 (`spec.containers[0].image: Required value`), unknown fields refused; an update
 may not change immutable fields."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kubelite.api import authorization, coordination, core, rbac
+from kubelite.api import authentication, authorization, coordination, core, rbac
 from kubelite.api.errors import UnknownResource
 from kubelite.api.meta import KubeObject
 
@@ -43,10 +43,12 @@ ALL_RESOURCES: tuple[ResourceInfo, ...] = (
     ResourceInfo(RBAC, "v1", "ClusterRoleBinding", "clusterrolebindings", False, (), rbac.ClusterRoleBinding),
     ResourceInfo("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False, (),
                  authorization.SelfSubjectAccessReview),
+    ResourceInfo("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", False, (),
+                 authentication.SelfSubjectReview),
 )
 
 # Kinds the API server answers and never stores (create only, no name needed).
-REVIEWS = frozenset({"selfsubjectaccessreviews"})
+REVIEWS = frozenset({"selfsubjectaccessreviews", "selfsubjectreviews"})
 
 _BY_KIND = {(r.api_version, r.kind): r for r in ALL_RESOURCES}
 _BY_NAME: dict[str, ResourceInfo] = {}

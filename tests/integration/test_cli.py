@@ -319,6 +319,40 @@ def test_second_user_is_limited_by_a_rolebinding(state: Path) -> None:
     assert "name: jane" in view and "kubelite-admin" not in view
 
 
+def test_as_impersonates_when_rbac_allows_impersonation(state: Path) -> None:
+    denied = kubelite("--as", "bob", "get", "pods", state=state, check=False)
+    assert (denied.returncode, denied.stderr.strip()) == (1, 'Error from server (Forbidden): pods is forbidden: User '
+                                                          '"bob" cannot list resource "pods" in API group "" in the '
+                                                          'namespace "default"')
+    # kubectl's global flags also go after the verb
+    assert kubelite("auth", "can-i", "list", "pods", "--as", "bob", state=state, check=False).stdout == "no\n"
+    assert kubelite("auth", "can-i", "list", "pods", "--as", "bob", "--as-group", "system:masters",
+                    state=state).stdout == "yes\n"
+    assert kubelite("auth", "whoami", state=state).stdout.splitlines() == [
+        "ATTRIBUTE   VALUE", "Username    kubelite-admin", "Groups      [system:masters system:authenticated]"]
+    who = json.loads(kubelite("auth", "whoami", "-o", "json", "--as=bob", "--as-group=dev", state=state).stdout)
+    assert who["kind"] == "SelfSubjectReview"
+    assert who["status"]["userInfo"] == {"username": "bob", "groups": ["dev", "system:authenticated"]}
+    traced = kubelite("--trace", "--as", "bob", "--as-group", "system:masters", "get", "pods", state=state)
+    assert 'acting as user "bob" groups [system:masters,system:authenticated]' in traced.stderr
+    audit = [json.loads(line) for line in (state / "logs" / "audit.log").read_text().splitlines()]
+    assert any(a["user"] == "kubelite-admin" and a.get("impersonatedUser") == "bob" and a["resource"] == "pods"
+               for a in audit)
+    no_user = kubelite("--as-group", "system:masters", "get", "pods", state=state, check=False)
+    assert (no_user.returncode, no_user.stderr.strip()) == (
+        1, "error: requesting groups without impersonating a user: --as-group needs --as")
+    subprocess.run([sys.executable, "-m", "kubelite.pki", "user", "--dir", str(state / "pki"), "--name", "mallory"],
+                   check=True, capture_output=True)
+    pki = state / "pki"
+    kubelite("config", "set-credentials", "mallory", "--client-certificate", str(pki / "user-mallory.crt"),
+             "--client-key", str(pki / "user-mallory.key"), state=state)
+    kubelite("config", "set-context", "mallory", "--cluster", "kubelite", "--user", "mallory", state=state)
+    escalate = kubelite("--context", "mallory", "--as", "kubelite-admin", "get", "pods", state=state, check=False)
+    assert (escalate.returncode, escalate.stderr.strip()) == (
+        1, 'Error from server (Forbidden): users "kubelite-admin" is forbidden: User "mallory" cannot impersonate '
+           'resource "users" in API group "" at the cluster scope')
+
+
 def test_version_and_an_expired_certificate(state: Path, tmp_path: Path) -> None:
     lines = kubelite("version", state=state).stdout.splitlines()
     assert lines[0].startswith("Client Version: v1.") and lines[1].startswith("Server Version: v1.")

@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from apiserver.node_authorizer import NodeAuthorizer
-from apiserver.rbac import Attributes, RBACAuthorizer, bootstrap_policy, forbidden_message
+from apiserver.rbac import (
+    AUTOUPDATE,
+    Attributes,
+    RBACAuthorizer,
+    bootstrap_policy,
+    forbidden_message,
+    reconcile_bootstrap,
+)
 
 RBAC_V1 = "rbac.authorization.k8s.io/v1"
 
@@ -132,3 +139,19 @@ def test_node_authorizer_has_no_opinion_about_other_users_and_pins_list_selector
     assert node_authz.authorize(Attributes("bob", (), "get", "", "pods", "", "default", "mine")) is None
     assert node_authz.requires_node_field_selector(Attributes(*NODE1, "watch", "", "pods")) == "node-1"
     assert node_authz.requires_node_field_selector(Attributes("bob", (), "watch", "", "pods")) is None
+
+
+def test_bootstrap_objects_from_an_older_version_gain_the_new_rules_and_subjects() -> None:
+    wanted = next(o for o in bootstrap_policy() if o["metadata"]["name"] == "system:basic-user"
+                  and o["kind"] == "ClusterRole")
+    older = {**wanted, "rules": wanted["rules"][:1], "metadata": {"name": "system:basic-user", "uid": "u"}}
+    updated = reconcile_bootstrap(older, wanted)
+    assert updated is not None and updated["rules"] == wanted["rules"]
+    assert updated["metadata"]["uid"] == "u" and updated["metadata"]["annotations"][AUTOUPDATE] == "true"
+    assert reconcile_bootstrap(updated, wanted) is None
+    own = {**older, "rules": [{"apiGroups": ["x"], "resources": ["y"], "verbs": ["get"]}]}
+    assert reconcile_bootstrap(own, wanted)["rules"][0] == own["rules"][0]  # type: ignore[index]
+    opted_out = {**older, "metadata": {"name": "system:basic-user", "annotations": {AUTOUPDATE: "false"}}}
+    assert reconcile_bootstrap(opted_out, wanted) is None
+    binding = next(o for o in bootstrap_policy() if o["kind"] == "ClusterRoleBinding")
+    assert reconcile_bootstrap({**binding, "subjects": []}, binding)["subjects"] == binding["subjects"]  # type: ignore[index]

@@ -11,7 +11,7 @@ import pytest
 
 from apiserver import pipeline
 from apiserver.context import Request, UserInfo
-from apiserver.stages import admission, authenticate, authorize, decode, validate
+from apiserver.stages import admission, authenticate, authorize, decode, impersonate, validate
 from kubelite import api
 from kubelite.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, Unauthorized
 
@@ -31,6 +31,7 @@ class FakeServices:
     allow: bool = True
     phases: dict[str, str] = field(default_factory=lambda: {"default": "Active", "old": "Terminating"})
     stored: dict[str, Any] = field(default_factory=dict)
+    checked: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     @property
     def authenticator(self) -> FakeServices:
@@ -45,6 +46,18 @@ class FakeServices:
 
     async def authorize(self, request: Request) -> Decision:
         return Decision(self.allow, "test rule", "" if self.allow else "pods is forbidden: test")
+
+    @property
+    def audit(self) -> FakeServices:
+        return self
+
+    def record(self, request: Request, error: Exception | None) -> None:
+        self.checked.append((request.user.name if request.user else "", "audited", "", ""))
+
+    async def check(self, user: UserInfo, verb: str, resource: str, *, name: str = "") -> Decision:
+        self.checked.append((user.name, verb, resource, name))
+        allowed = self.allow and name != "forbidden-group"
+        return Decision(allowed, "test rule", "" if allowed else f'{resource} "{name}" is forbidden: test')
 
     @property
     def namespaces(self) -> FakeServices:
@@ -88,6 +101,38 @@ def test_authorize_raises_forbidden_with_the_authorizers_message() -> None:
         run(authorize.run(request, FakeServices(allow=False)))
     run(authorize.run(request, FakeServices()))
     assert request.authorization == "test rule"
+
+
+def test_impersonate_checks_each_user_and_group_then_acts_as_them() -> None:
+    admin = UserInfo("admin", groups=("system:masters", "system:authenticated"), authenticated_by="x509")
+    services = FakeServices()
+    request = Request("get", PODS, "default", "p", user=admin,
+                      metadata={"impersonate-user": "bob", "impersonate-group": "dev,ops"})
+    run(impersonate.run(request, services))
+    assert services.checked == [("admin", "impersonate", "users", "bob"), ("admin", "impersonate", "groups", "dev"),
+                                ("admin", "impersonate", "groups", "ops")]
+    assert request.user == UserInfo("bob", "", ("dev", "ops", "system:authenticated"), "impersonation by admin")
+    assert request.impersonated_by == admin
+    assert 'acting as user "bob"' in request.take_notes()
+    plain = Request("get", PODS, "default", "p", user=admin)
+    run(impersonate.run(plain, services))
+    assert plain.user == admin and plain.options.get("_skipped")
+    with pytest.raises(Forbidden, match='users "bob" is forbidden'):
+        run(impersonate.run(Request("get", PODS, user=admin, metadata={"impersonate-user": "bob"}),
+                            FakeServices(allow=False)))
+    with pytest.raises(Forbidden, match='groups "forbidden-group" is forbidden'):
+        run(impersonate.run(Request("get", PODS, user=admin, metadata={
+            "impersonate-user": "bob", "impersonate-group": "forbidden-group"}), services))
+    with pytest.raises(BadRequest, match="without impersonating a user"):
+        run(impersonate.run(Request("get", PODS, user=admin, metadata={"impersonate-group": "dev"}), services))
+
+
+def test_pipeline_leaves_no_span_for_a_stage_with_nothing_to_do() -> None:
+    services = FakeServices(users={"Bearer t": UserInfo("alice", authenticated_by="token")})
+    request = Request("get", PODS, "default", "p", metadata={"authorization": "Bearer t"})
+    with pytest.raises(NotFound):
+        run(pipeline.run(request, services))
+    assert [s.stage for s in request.spans][:3] == ["authenticate", "audit", "authorize"]
 
 
 def test_decode_builds_the_object_for_each_verb() -> None:
@@ -140,7 +185,8 @@ def test_validate_reports_every_cause() -> None:
 
 def test_pipeline_lists_the_seed_stages_in_order_and_records_spans() -> None:
     assert [name for name, _ in pipeline.STAGES] == [
-        "authenticate", "audit", "authorize", "decode", "admit-mutating", "validate", "admit-validating", "store"]
+        "authenticate", "audit", "impersonate", "authorize", "decode", "admit-mutating", "validate",
+        "admit-validating", "store"]
     request = Request("get", PODS, "default", "p")
     with pytest.raises(Unauthorized):
         run(pipeline.run(request, FakeServices()))
