@@ -189,6 +189,23 @@ def evaluate(expr: str, data: Any) -> list[Any]:
     return current
 
 
+def field_path(path: str) -> str:
+    """A single field expression as --sort-by and custom-columns take it:
+    `{.a.b}`, `.a.b` or `a.b`, checked here so a bad one fails before any request."""
+    path = path.strip()
+    if path.startswith("{") and path.endswith("}"):
+        path = path[1:-1].strip()
+    if not path.startswith("."):
+        path = "." + path
+    _steps(path)
+    return path
+
+
+def show(value: Any) -> str:
+    """One value as kubectl prints it in a template or column."""
+    return _show(value)
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return value

@@ -155,6 +155,53 @@ def table_rows(info: api.ResourceInfo, items: list[Obj], wide: bool, all_ns: boo
     return header, rows
 
 
+CUSTOM_COLUMNS = "custom-columns="
+
+
+def custom_columns(spec: str) -> list[tuple[str, str]]:
+    """`NAME:.metadata.name,NODE:.spec.nodeName` as (header, field path) pairs."""
+    columns = []
+    for part in spec.split(","):
+        header, sep, path = part.partition(":")
+        if not sep or not header.strip() or not path.strip():
+            raise jsonpath.JSONPathError(f"unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>")
+        columns.append((header.strip(), jsonpath.field_path(path)))
+    return columns
+
+
+def _custom_rows(spec: str, items: list[Obj]) -> tuple[list[str], list[list[str]]]:
+    columns = custom_columns(spec)
+    rows = [[",".join(jsonpath.show(v) for v in jsonpath.evaluate(path, item)) or "<none>" for _, path in columns]
+            for item in items]
+    return [header for header, _ in columns], rows
+
+
+def rows_for(info: api.ResourceInfo, items: list[Obj], output: str | None, all_ns: bool,
+             show_labels: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of a table-shaped output: default, wide or custom-columns."""
+    if output and output.startswith(CUSTOM_COLUMNS):
+        return _custom_rows(output[len(CUSTOM_COLUMNS):], items)
+    return table_rows(info, items, output == "wide", all_ns, show_labels)
+
+
+def sort_items(items: list[Obj], path: str) -> list[Obj]:
+    """kubectl --sort-by: by the field's value, numbers by number; objects
+    without the field first. A field no object has is an error, as in kubectl."""
+    path = jsonpath.field_path(path)
+    keys = [jsonpath.evaluate(path, item) for item in items]
+    if items and not any(keys):
+        raise jsonpath.JSONPathError(f'couldn\'t find any field with path "{{{path}}}" in the list of objects')
+
+    def key(found: list[Any]) -> tuple[int, float, str]:
+        if not found:
+            return (0, 0.0, "")
+        value = found[0]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return (1, float(value), "")
+        return (2, 0.0, jsonpath.show(value))
+    return [item for _, item in sorted(zip(keys, items, strict=True), key=lambda pair: key(pair[0]))]
+
+
 def render(info: api.ResourceInfo, items: list[Obj], output: str | None, all_ns: bool, single: bool = False,
            show_labels: bool = False) -> str:
     """`items` as kubectl prints them; `single` when one object was asked for
@@ -167,5 +214,5 @@ def render(info: api.ResourceInfo, items: list[Obj], output: str | None, all_ns:
         return jsonpath.render(output[len("jsonpath="):], doc)
     if output == "name":
         return "\n".join(f"{qualified(info)}/{o['metadata']['name']}" for o in items)
-    header, rows = table_rows(info, items, output == "wide", all_ns, show_labels)
+    header, rows = rows_for(info, items, output, all_ns, show_labels)
     return table(rows, header)

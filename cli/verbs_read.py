@@ -1,4 +1,4 @@
-"""The verbs that look: get (tables, -o, -l, -A, -w, --show-labels), describe,
+"""The verbs that look: get (tables, -o incl. custom-columns, -l, -A, -w, --show-labels, --sort-by), describe,
 logs, trace, api-resources, version and cluster-info."""
 
 from __future__ import annotations
@@ -13,7 +13,17 @@ from cli import jsonpath
 from cli.base import ApiClient, fail, main, namespace_option, print_journey, run_api
 from cli.describe import describe as describe_text
 from cli.describe import event_order
-from cli.output import column_widths, format_row, qualified, render, table, table_rows
+from cli.output import (
+    CUSTOM_COLUMNS,
+    column_widths,
+    custom_columns,
+    format_row,
+    qualified,
+    render,
+    rows_for,
+    sort_items,
+    table,
+)
 from kubelite import api
 from kubelite.errors import StatusError
 from kubelite.version import GIT_VERSION
@@ -21,17 +31,36 @@ from kubelite.version import GIT_VERSION
 
 def output_option(fn: click.decorators.FC) -> click.decorators.FC:
     def check(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
-        if value is None or value in ("wide", "json", "yaml", "name") or value.startswith("jsonpath="):
-            if value and value.startswith("jsonpath="):
-                try:
-                    jsonpath.parse(value[len("jsonpath="):])
-                except jsonpath.JSONPathError as err:
-                    raise click.BadParameter(f"error parsing jsonpath {value[9:]}, {err}") from None
+        if value is None or value in ("wide", "json", "yaml", "name"):
             return value
-        raise click.BadParameter(f'unable to match a printer suitable for the output format "{value}", allowed '
-                                 "formats are: json,jsonpath,name,wide,yaml")
+        if value.startswith("jsonpath="):
+            try:
+                jsonpath.parse(value[len("jsonpath="):])
+            except jsonpath.JSONPathError as err:
+                fail(f"error: error parsing jsonpath {value[9:]}, {err}")
+            return value
+        if value.startswith(CUSTOM_COLUMNS):
+            try:
+                custom_columns(value[len(CUSTOM_COLUMNS):])
+            except jsonpath.JSONPathError as err:
+                fail(f"error: {err}")
+            return value
+        fail(f'error: unable to match a printer suitable for the output format "{value}", allowed formats are: '
+             "custom-columns,json,jsonpath,name,wide,yaml")
     return click.option("-o", "--output", default=None, callback=check,
-                        help="wide, json, yaml, name or jsonpath=TEMPLATE.")(fn)
+                        help="wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=HEADER:FIELD,...")(fn)
+
+
+def sort_by_option(fn: click.decorators.FC) -> click.decorators.FC:
+    def check(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+        if value:
+            try:
+                jsonpath.field_path(value)
+            except jsonpath.JSONPathError as err:
+                fail(f"error: error parsing jsonpath {value}, {err}")
+        return value
+    return click.option("--sort-by", default="", callback=check,
+                        help="Sort list output by this field ({.metadata.name}, .status.phase).")(fn)
 
 
 @main.command()
@@ -43,10 +72,11 @@ def output_option(fn: click.decorators.FC) -> click.decorators.FC:
 @click.option("-A", "--all-namespaces", is_flag=True)
 @click.option("-w", "--watch", is_flag=True, help="After listing, watch for changes.")
 @click.option("--show-labels", is_flag=True, help="Show all labels as the last column.")
+@sort_by_option
 @namespace_option
 @click.pass_context
 def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str | None, selector: str,
-        field_selector: str, all_namespaces: bool, watch: bool, show_labels: bool) -> None:
+        field_selector: str, all_namespaces: bool, watch: bool, show_labels: bool, sort_by: str) -> None:
     """Display one or many resources."""
     if "/" in resource and not names:
         resource, _, name = resource.partition("/")
@@ -62,11 +92,16 @@ def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str |
         else:
             listed = await client.list(info.resource, ns, label_selector=selector, field_selector=field_selector)
             items, revision = listed["items"], listed["metadata"].get("resourceVersion", "")
+        if sort_by:
+            try:
+                items = sort_items(items, sort_by)
+            except jsonpath.JSONPathError as err:
+                fail(f"error: {err}")
         if items:
             # kubectl ends a JSONPath result with no newline of its own
             click.echo(render(info, items, output, all_namespaces, single=len(names) == 1, show_labels=show_labels),
                        nl=not (output or "").startswith("jsonpath="))
-            header, rows = table_rows(info, items, output == "wide", all_namespaces, show_labels)
+            header, rows = rows_for(info, items, output, all_namespaces, show_labels)
             widths = column_widths(rows, header)
         elif not watch:
             where = f" in {namespace} namespace" if info.namespaced and not all_namespaces else ""
@@ -86,7 +121,7 @@ def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str |
                 elif output == "name":
                     click.echo(f"{qualified(info)}/{obj['metadata']['name']}")
                 else:
-                    header, rows = table_rows(info, [obj], output == "wide", all_namespaces, show_labels)
+                    header, rows = rows_for(info, [obj], output, all_namespaces, show_labels)
                     widths = [max(w, len(c)) for w, c in zip(widths or column_widths(rows, header), rows[0],
                                                              strict=True)]
                     click.echo(format_row(rows[0], widths))

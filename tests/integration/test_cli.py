@@ -82,6 +82,9 @@ def test_get_nodes_prints_kubectl_columns(state: Path) -> None:
     lines = kubelite("get", "nodes", state=state).stdout.splitlines()
     assert lines[0].split() == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
     assert [line.split()[:2] for line in lines[1:]] == [["node-1", "Ready"], ["node-2", "Ready"]]
+    columns = kubelite("get", "nodes", "--sort-by", "{.metadata.name}", "-o", "custom-columns=NAME:.metadata.name,"
+                       'READY:.status.conditions[?(@.type=="Ready")].status', state=state).stdout.splitlines()
+    assert [line.split() for line in columns] == [["NAME", "READY"], ["node-1", "True"], ["node-2", "True"]]
 
 
 def test_apply_get_and_delete_a_pod(state: Path, tmp_path: Path) -> None:
@@ -131,8 +134,14 @@ def test_apply_get_and_delete_a_pod(state: Path, tmp_path: Path) -> None:
      "The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?"),
     (("--certificate-authority", "/does/not/exist.crt", "get", "pods"), None,
      "error: unable to read certificate-authority /does/not/exist.crt: No such file or directory"),
+    (("get", "pods", "-o", "table"), None,
+     'error: unable to match a printer suitable for the output format "table", allowed formats are: '),
+    (("get", "pods", "-o", "custom-columns=NAME"), None,
+     "error: unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>"),
+    (("get", "nodes", "--sort-by", ".spec.nope"), None,
+     'error: couldn\'t find any field with path "{.spec.nope}" in the list of objects'),
 ], ids=["not-found", "unknown-resource", "missing-file", "bad-yaml", "wrong-version", "unknown-kind", "invalid",
-        "unreachable", "unreachable-https", "missing-ca-file"])
+        "unreachable", "unreachable-https", "missing-ca-file", "bad-output", "bad-custom-columns", "bad-sort-by"])
 def test_user_mistakes_get_one_line_and_exit_1(state: Path, args: tuple[str, ...], stdin: str | None,
                                                message: str) -> None:
     result = kubelite(*args, state=state, stdin=stdin, check=False)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from cli import jsonpath
 from cli.describe import describe
-from cli.output import render
+from cli.output import custom_columns, render, sort_items
 from kubelite import api
 
 POD = {
@@ -92,6 +92,33 @@ def test_wide_tables_have_kubectls_columns_roles_and_readiness_gates() -> None:
     described = describe("nodes", node, [], False, pods=[])
     assert "Roles:" in described and "control-plane,worker" in described.split("Roles:")[1].splitlines()[0]
     assert "OS Image:" in described
+
+
+def test_custom_columns_and_sort_by() -> None:
+    pods = api.resource_by_name("pods")
+    db = {**POD, "metadata": {**POD["metadata"], "name": "db"}, "spec": {"containers": [{"name": "x", "image": "pg"}]}}
+    lines = render(pods, [POD, db], "custom-columns=NAME:.metadata.name,NODE:{.spec.nodeName},"
+                   "IMAGES:.spec.containers[*].image", False).splitlines()
+    assert [line.split() for line in lines] == [["NAME", "NODE", "IMAGES"], ["web", "node-1", "nginx,busybox"],
+                                                ["db", "<none>", "pg"]]
+    with pytest.raises(jsonpath.JSONPathError, match="expected <header>:<json-path-expr>"):
+        custom_columns("NAME")
+    assert [p["metadata"]["name"] for p in sort_items([POD, db], ".metadata.name")] == ["db", "web"]
+    assert [p["metadata"]["name"] for p in sort_items([POD, db], "{.spec.nodeName}")] == ["db", "web"]
+    numbered = [{"n": 10}, {"n": 9}, {"n": 100}]
+    assert sort_items(numbered, "n") == [{"n": 9}, {"n": 10}, {"n": 100}]
+    with pytest.raises(jsonpath.JSONPathError) as refused:
+        sort_items([POD, db], ".nope")
+    assert str(refused.value) == 'couldn\'t find any field with path "{.nope}" in the list of objects'
+
+
+@given(st.text(max_size=40))
+def test_field_paths_are_refused_only_with_the_jsonpath_error(path: str) -> None:
+    try:
+        jsonpath.evaluate(jsonpath.field_path(path), LIST)
+        custom_columns(f"A:{path}")
+    except jsonpath.JSONPathError:
+        pass
 
 
 def test_durations_read_like_kubectl() -> None:
