@@ -47,6 +47,19 @@ GLOBAL_SWITCHES = {"--trace"}
 _ROOT_VALUE_OPTIONS = {*GLOBAL_FLAGS, "-n", "-s"}
 
 
+def usage_message(err: click.UsageError) -> str:
+    """kubectl's wording for a command line it cannot parse, and where to look."""
+    where = err.ctx.command_path if err.ctx is not None else "kubelite"
+    if isinstance(err, click.NoSuchOption):
+        what = f"unknown flag: {err.option_name}"
+    elif err.message.startswith("No such command"):
+        name = err.message.split("'")[1] if "'" in err.message else ""
+        what = f'unknown command "{name}" for "{where}"'
+    else:
+        what = err.format_message().rstrip(".")
+    return f"{what} (see '{where} --help')"
+
+
 class KubectlGroup(click.Group):
     """The root command: a global flag written after the verb (`get pods
     --context dev`, `auth can-i list pods --as jane`) is moved in front of it,
@@ -54,6 +67,25 @@ class KubectlGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, self._globals_first(ctx, list(args)))
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Usage mistakes read like kubectl's (`error: unknown flag: --x`), on one
+        line with exit code 1, instead of click's usage block and exit code 2."""
+        kwargs["standalone_mode"] = False
+        kwargs.setdefault("prog_name", "kubelite")  # also when run as `python -m cli`
+        try:
+            code = super().main(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as err:
+            click.echo(err.format_message())  # `kubelite auth`: the group's help, as kubectl
+            sys.exit(0)
+        except click.UsageError as err:
+            fail(f"error: {usage_message(err)}")
+        except click.ClickException as err:
+            err.show()
+            sys.exit(err.exit_code)
+        except click.Abort:
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
     def _globals_first(self, ctx: click.Context, args: list[str]) -> list[str]:
         i, command = 0, None

@@ -140,8 +140,11 @@ def test_apply_get_and_delete_a_pod(state: Path, tmp_path: Path) -> None:
      "error: unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>"),
     (("get", "nodes", "--sort-by", ".spec.nope"), None,
      'error: couldn\'t find any field with path "{.spec.nope}" in the list of objects'),
+    (("get", "pods", "--bogus"), None, "error: unknown flag: --bogus (see 'kubelite get --help')"),
+    (("bogus",), None, 'error: unknown command "bogus" for "kubelite"'),
 ], ids=["not-found", "unknown-resource", "missing-file", "bad-yaml", "wrong-version", "unknown-kind", "invalid",
-        "unreachable", "unreachable-https", "missing-ca-file", "bad-output", "bad-custom-columns", "bad-sort-by"])
+        "unreachable", "unreachable-https", "missing-ca-file", "bad-output", "bad-custom-columns", "bad-sort-by",
+        "unknown-flag", "unknown-command"])
 def test_user_mistakes_get_one_line_and_exit_1(state: Path, args: tuple[str, ...], stdin: str | None,
                                                message: str) -> None:
     result = kubelite(*args, state=state, stdin=stdin, check=False)
