@@ -33,8 +33,13 @@ def read_manifests(filenames: tuple[str, ...]) -> list[tuple[str, Obj]]:
         else:
             fail(f'error: the path "{name}" does not exist')
     for path in files:
-        text = sys.stdin.read() if path is None else path.read_text()
         label = "STDIN" if path is None else str(path)
+        try:
+            text = sys.stdin.read() if path is None else path.read_text()
+        except UnicodeDecodeError:
+            fail(f"error: error parsing {label}: not a text file (YAML or JSON)")
+        except OSError as err:
+            fail(f"error: error reading {label}: {err.strerror}")
         try:
             for doc in yaml.safe_load_all(text):
                 if doc is None:
@@ -47,13 +52,16 @@ def read_manifests(filenames: tuple[str, ...]) -> list[tuple[str, Obj]]:
             mark = err.problem_mark
             where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
             fail(f"error: error parsing {label}: {where}{err.problem}")
+        except yaml.YAMLError as err:  # e.g. a control character the YAML reader refuses
+            fail(f"error: error parsing {label}: " + ", ".join(part.strip() for part in str(err).splitlines()))
     return docs
 
 
 def info_for(label: str, doc: Obj) -> api.ResourceInfo:
     info = api.resource_for_kind(str(doc.get("apiVersion", "")), str(doc.get("kind", "")))
     if info is None:
-        name = (doc.get("metadata") or {}).get("name", "")
+        meta = doc.get("metadata")
+        name = meta.get("name", "") if isinstance(meta, dict) else ""
         why = api.UnknownKind(str(doc.get("apiVersion", "")), str(doc.get("kind", "")))
         fail(f'error: resource mapping not found for name: "{name}" namespace: "" from "{label}": {why}')
     return info

@@ -38,31 +38,61 @@ def paths(explicit: str | None) -> list[Path]:
     return [DEFAULT_PATH]
 
 
+# the fields kubelite reads from cluster, user and context entries (checked on load)
+STRING_FIELDS = frozenset({"server", "certificate-authority", "certificate-authority-data", "client-certificate",
+                           "client-certificate-data", "client-key", "client-key-data", "token", "cluster", "user",
+                           "namespace"})
+
+
+def _sections(doc: dict[str, Any], path: Path) -> dict[str, list[dict[str, Any]]]:
+    """The named entries of one file, each checked for kubectl's shape."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for section in ("clusters", "users", "contexts"):
+        entries = doc.get(section)
+        if entries is None:
+            entries = []
+        if not isinstance(entries, list):
+            raise KubeconfigError(f'error loading config file "{path}": {section}: expected a list')
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                raise KubeconfigError(f'error loading config file "{path}": {section}[{i}]: expected a mapping '
+                                      "with a name")
+            body = entry.get(section[:-1])
+            if body is not None and not isinstance(body, dict):
+                raise KubeconfigError(f'error loading config file "{path}": {section}[{i}].{section[:-1]}: '
+                                      "expected a mapping")
+            for field in STRING_FIELDS & set(body or {}):
+                if (body or {})[field] is not None and not isinstance((body or {})[field], str):
+                    raise KubeconfigError(f'error loading config file "{path}": '
+                                          f"{section}[{i}].{section[:-1]}.{field}: expected a string")
+        out[section] = entries
+    if not isinstance(doc.get("current-context") or "", str):
+        raise KubeconfigError(f'error loading config file "{path}": current-context: expected a string')
+    return out
+
+
 def load(explicit: str | None = None) -> dict[str, Any]:
     """The merged configuration; each entry remembers the file it came from."""
     merged: dict[str, Any] = {"clusters": [], "users": [], "contexts": [], "current-context": ""}
-    found = False
     for path in paths(explicit):
         if not path.exists():
             if explicit:
                 raise KubeconfigError(f"stat {path}: no such file or directory")
             continue
-        found = True
         try:
             doc = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError as err:
             raise KubeconfigError(f"error loading config file \"{path}\": {err}") from None
+        except (OSError, UnicodeDecodeError) as err:
+            why = err.strerror if isinstance(err, OSError) else "not a text file"
+            raise KubeconfigError(f"error loading config file \"{path}\": {why}") from None
         if not isinstance(doc, dict):
             raise KubeconfigError(f"error loading config file \"{path}\": not a kubeconfig mapping")
-        for section in ("clusters", "users", "contexts"):
-            names = {e.get("name") for e in merged[section]}
-            for entry in doc.get(section) or []:
-                if isinstance(entry, dict) and entry.get("name") not in names:
-                    merged[section].append({**entry, "_file": str(path)})
+        for section, entries in _sections(doc, path).items():
+            names = {e["name"] for e in merged[section]}
+            merged[section] += [{**e, "_file": str(path)} for e in entries if e["name"] not in names]
         if not merged["current-context"]:
             merged["current-context"] = doc.get("current-context") or ""
-    if not found and explicit is None and not os.environ.get("KUBECONFIG"):
-        return merged
     return merged
 
 
@@ -82,7 +112,7 @@ def _material(body: dict[str, Any], key: str, origin: str) -> bytes | None:
         except ValueError:
             raise KubeconfigError(f"{key}-data in {origin} is not valid base64") from None
     if body.get(key):
-        path = Path(body[key])
+        path = Path(str(body[key]))
         if not path.is_absolute():
             path = Path(origin).parent / path
         try:
@@ -98,15 +128,15 @@ def resolve(config: dict[str, Any], context: str | None = None) -> Connection:
         raise KubeconfigError("no context is set: use --context or `kubelite config use-context`")
     ctx = _entry(config, "contexts", name)
     ctx_body = ctx.get("context") or {}
-    cluster = _entry(config, "clusters", ctx_body.get("cluster", ""))
-    user = _entry(config, "users", ctx_body.get("user", ""))
+    cluster = _entry(config, "clusters", str(ctx_body.get("cluster") or ""))
+    user = _entry(config, "users", str(ctx_body.get("user") or ""))
     c_body, u_body = cluster.get("cluster") or {}, user.get("user") or {}
     server = str(c_body.get("server") or "")
     credentials = Credentials(
         ca_cert=_material(c_body, "certificate-authority", cluster["_file"]),
         client_cert=_material(u_body, "client-certificate", user["_file"]),
         client_key=_material(u_body, "client-key", user["_file"]),
-        token=u_body.get("token"),
+        token=str(u_body["token"]) if u_body.get("token") else None,
     )
     return Connection(server, credentials, str(ctx_body.get("namespace") or "default"), name)
 
