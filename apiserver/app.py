@@ -124,6 +124,11 @@ def _kubelet_credentials(config: ApiServerConfig) -> grpc.ChannelCredentials | N
 
 
 async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
+    # read every file the flags name first: a bad one is the user's error, now
+    authenticator = Authenticator(config.token_auth_file)
+    audit = AuditLog(config.audit_log_path)
+    credentials = _credentials(config)
+    kubelet_credentials = _kubelet_credentials(config)
     etcd = EtcdClient(config.etcd_servers)
     store = GenericStore(etcd)
     await _retry_bootstrap(store)
@@ -137,15 +142,14 @@ async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
     for cache in caches:
         cache.start()
     await asyncio.wait_for(asyncio.gather(*(c.ready.wait() for c in caches)), 60)
-    services = Services(store, Authenticator(config.token_auth_file), authorizer, AuditLog(config.audit_log_path),
-                        namespaces, pods, rbac, config.bookmark_interval, _kubelet_credentials(config))
+    services = Services(store, authenticator, authorizer, audit,
+                        namespaces, pods, rbac, config.bookmark_interval, kubelet_credentials)
 
     server = grpc.aio.server(options=ACCEPT_KEEPALIVE_OPTIONS)
     add_raw_servicer(server, api_pb2.DESCRIPTOR.services_by_name["Api"], ApiServicer(services), malformed)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     address = f"{config.bind_address}:{config.port}"
-    credentials = _credentials(config)
     if credentials is None:
         server.add_insecure_port(address)
     else:

@@ -14,7 +14,10 @@ from kubelite.errors import StatusError
 
 class AuditLog:
     def __init__(self, path: str | None) -> None:
-        self._file: IO[str] | None = open(path, "a", buffering=1) if path else None
+        try:
+            self._file: IO[str] | None = open(path, "a", buffering=1) if path else None
+        except OSError as err:
+            raise ValueError(f"cannot open audit log {path}: {err.strerror}") from None
         self._lock = threading.Lock()
 
     def record(self, request: Request, error: Exception | None) -> None:

@@ -20,7 +20,7 @@ import click
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from etcdlite.member import Member, MemberConfig, parse_initial_cluster
+from etcdlite.member import Member, MemberConfig, parse_initial_cluster, url_host_port
 from etcdlite.replication import RaftTuning
 from etcdlite.servicers import add_services
 from kubelite.channels import ACCEPT_KEEPALIVE_OPTIONS
@@ -29,16 +29,10 @@ log = logging.getLogger("etcdlite")
 
 
 def _host_port(url: str, flag: str) -> str:
-    if "://" not in url:
-        raise click.BadParameter(f"{url!r} is not a URL like http://127.0.0.1:2379", param_hint=flag)
-    scheme, rest = url.split("://", 1)
-    if scheme not in ("http", "grpc"):
-        raise click.BadParameter(f"unsupported scheme {scheme!r} (TLS is not supported yet)", param_hint=flag)
-    host_port = rest.rstrip("/")
-    host, sep, port = host_port.rpartition(":")
-    if not sep or not host or not port.isdigit():
-        raise click.BadParameter(f"{url!r} has no host:port", param_hint=flag)
-    return host_port
+    try:
+        return url_host_port(url)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint=flag) from None
 
 
 async def _serve(config: MemberConfig, listen: list[str]) -> None:

@@ -54,20 +54,39 @@ class PeerSpec:
         return member_id(self.name, self.peer_url)
 
 
+def url_host_port(url: str) -> str:
+    """`host:port` of an `http://host:port` URL etcdlite can listen on or dial;
+    ValueError saying what is wrong otherwise."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"{url!r} is not a URL like http://127.0.0.1:2379")
+    if scheme not in ("http", "grpc"):
+        raise ValueError(f"unsupported scheme {scheme!r} in {url!r} (TLS is not supported yet)")
+    host_port = rest.rstrip("/")
+    host, sep, port = host_port.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{url!r} has no host:port (a port is 1-65535)")
+    return host_port
+
+
 def parse_initial_cluster(spec: str) -> list[PeerSpec]:
     """Parse etcd's --initial-cluster 'n1=http://h:p,n2=http://h:p'."""
     peers = []
     for part in filter(None, (p.strip() for p in spec.split(","))):
         name, sep, url = part.partition("=")
-        if not sep or not name or not url:
+        if not sep or not name.strip() or not url:
             raise ValueError(f"invalid --initial-cluster entry {part!r} (want name=http://host:port)")
-        if "://" not in url:
-            raise ValueError(f"invalid peer URL {url!r} in --initial-cluster (want http://host:port)")
-        peers.append(PeerSpec(name, url))
+        try:
+            url_host_port(url)
+        except ValueError as err:
+            raise ValueError(f"invalid peer URL in --initial-cluster: {err}") from None
+        peers.append(PeerSpec(name.strip(), url))
     if not peers:
         raise ValueError("--initial-cluster is empty")
     if len({p.name for p in peers}) != len(peers):
         raise ValueError("--initial-cluster names must be unique")
+    if len({p.address for p in peers}) != len(peers):
+        raise ValueError("--initial-cluster peer URLs must be unique")
     return peers
 
 

@@ -34,4 +34,6 @@ def load_token_file(path: str) -> dict[str, TokenUser]:
                 tokens[token] = TokenUser(name, uid, groups)
     except OSError as err:
         raise ValueError(f"cannot read token file {path}: {err.strerror}") from None
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise ValueError(f"cannot read token file {path}: {err}") from None
     return tokens

@@ -4,10 +4,13 @@ before they reach the Raft log."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from etcdlite import validation
 from etcdlite.errors import InvalidArgument
 from etcdlite.keyrange import ALL_KEYS, in_range, prefix_end
+from etcdlite.member import parse_initial_cluster, url_host_port
 from kubelite.gen.etcdserverpb import rpc_pb2
 
 
@@ -62,3 +65,18 @@ def test_malformed_requests_are_refused_with_etcd_wording(check, request_, messa
 ], ids=["same-key-in-both-branches", "put-at-range-end", "nested-branches-same-key"])
 def test_legal_txns_pass(request_: rpc_pb2.TxnRequest) -> None:
     validation.check_txn(request_)
+
+
+@given(st.one_of(st.text(max_size=40), st.lists(st.sampled_from(
+    ["a=http://127.0.0.1:2380", "b=http://h:1", "c=http://h:notaport", "d=https://h:1", "=http://h:2", "e",
+     "f=http://h:99999", "g=grpc://[::1]:7", "a=http://h:3", ",", " "]), max_size=4).map(",".join)))
+def test_initial_cluster_parses_or_says_what_is_wrong(spec: str) -> None:
+    try:
+        peers = parse_initial_cluster(spec)
+    except ValueError as err:
+        assert str(err)
+        return
+    for peer in peers:
+        host, _, port = url_host_port(peer.peer_url).rpartition(":")
+        assert host and 0 < int(port) < 65536
+    assert len({p.name for p in peers}) == len(peers)
