@@ -21,7 +21,7 @@ from cryptography import x509
 
 from kubelite import api, kubeconfig
 from kubelite.client import ApiClient, Credentials
-from kubelite.errors import ServiceUnavailable, StatusError, Unauthorized
+from kubelite.errors import ServerUnreachable, StatusError, Unauthorized
 
 Obj = dict[str, Any]
 
@@ -204,6 +204,21 @@ def _refuse_expired(cert_pem: bytes | None) -> None:
              f"{now:%Y-%m-%dT%H:%M:%SZ} is {side} {bound:%Y-%m-%dT%H:%M:%SZ}")
 
 
+def unreachable_line(server: str, details: str) -> str:
+    """kubectl's line for a server that did not answer: refused, or a TLS
+    handshake that failed (wrong CA, or not a TLS server at that address)."""
+    where = ",".join(s.split("://", 1)[-1] for s in server.split(","))  # host:port, as kubectl names it
+    if "CERTIFICATE_VERIFY_FAILED" in details or "BAD_SIGNATURE" in details:
+        # no CA we trust signed it (a CA of the same name, but another key, ends in BAD_SIGNATURE)
+        return "Unable to connect to the server: x509: certificate signed by unknown authority"
+    if "WRONG_VERSION_NUMBER" in details:
+        return f"Unable to connect to the server: tls: first record does not look like a TLS handshake ({where})"
+    if "handshake failed" in details.lower():
+        why = details.rsplit("OPENSSL_internal:", 1)[-1].strip().removesuffix(": OK")
+        return f"Unable to connect to the server: tls: {why.lower().replace('_', ' ')} ({where})"
+    return f"The connection to the server {where} was refused - did you specify the right host or port?"
+
+
 def run_api(ctx: click.Context, body: Callable[[ApiClient, str], Awaitable[None]]) -> None:
     make_client, namespace = connect(ctx)
 
@@ -214,11 +229,8 @@ def run_api(ctx: click.Context, body: Callable[[ApiClient, str], Awaitable[None]
         asyncio.run(go())
     except KeyboardInterrupt:
         sys.exit(130)
-    except ServiceUnavailable:
-        # kubectl names the server as host:port here, without the scheme
-        where = ",".join(s.split("://", 1)[-1] for s in str(ctx.obj.get("server_address", "")).split(","))
-        fail(f"The connection to the server {where} was refused - did you specify "
-             "the right host or port?")
+    except ServerUnreachable as err:
+        fail(unreachable_line(str(ctx.obj.get("server_address", "")), err.message))
     except Unauthorized:
         fail("error: You must be logged in to the server (Unauthorized)")
     except StatusError as err:

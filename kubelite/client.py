@@ -23,7 +23,7 @@ import grpc
 
 from kubelite import api
 from kubelite.channels import KEEPALIVE_OPTIONS, never_sent
-from kubelite.errors import ServiceUnavailable, StatusError, error_from_status, from_rpc_error
+from kubelite.errors import ServerUnreachable, StatusError, error_from_status, from_rpc_error
 from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
 
 TRACE_KEY = "kubelite-trace-bin"
@@ -254,7 +254,7 @@ def _unreachable(err: grpc.aio.AioRpcError) -> bool:
 
 def _error(err: grpc.aio.AioRpcError) -> StatusError:
     if _unreachable(err):
-        return ServiceUnavailable(f"the connection to the server {err.details()}")
+        return ServerUnreachable(err.details() or "")
     return from_rpc_error(err)
 
 

@@ -115,6 +115,11 @@ class ServiceUnavailable(StatusError):
     reason, http_code, grpc_code = "ServiceUnavailable", 503, grpc.StatusCode.UNAVAILABLE
 
 
+class ServerUnreachable(ServiceUnavailable):
+    """No API server answered at all (refused, TLS handshake failed, ...), as
+    opposed to a server that answered 503; `message` holds gRPC's details."""
+
+
 class Timeout(StatusError):
     reason, http_code, grpc_code = "Timeout", 504, grpc.StatusCode.DEADLINE_EXCEEDED
 

@@ -152,6 +152,19 @@ def test_user_mistakes_get_one_line_and_exit_1(state: Path, args: tuple[str, ...
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_tls_mistakes_read_like_kubectl(state: Path, tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "kubelite.pki", "init", "--dir", str(tmp_path / "other")], check=True,
+                   capture_output=True)
+    wrong_ca = kubelite("--certificate-authority", str(tmp_path / "other" / "ca.crt"), "get", "pods", state=state,
+                        check=False)
+    assert (wrong_ca.returncode, wrong_ca.stderr) == (
+        1, "Unable to connect to the server: x509: certificate signed by unknown authority\n")
+    etcd = f"127.0.0.1:{json.loads((state / 'cluster.json').read_text())['ports']['etcd-1']}"
+    not_tls = kubelite("--server", etcd, "get", "pods", state=state, check=False)
+    assert (not_tls.returncode, not_tls.stderr) == (
+        1, f"Unable to connect to the server: tls: first record does not look like a TLS handshake ({etcd})\n")
+
+
 def test_empty_list_says_no_resources_found(state: Path) -> None:
     result = kubelite("get", "pods", "-n", "kube-public", state=state)
     assert result.stderr.strip() == "No resources found in kube-public namespace."

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cli import jsonpath
+from cli.base import unreachable_line
 from cli.describe import describe
 from cli.output import custom_columns, render, sort_items
 from kubelite import api
@@ -119,6 +120,23 @@ def test_field_paths_are_refused_only_with_the_jsonpath_error(path: str) -> None
         custom_columns(f"A:{path}")
     except jsonpath.JSONPathError:
         pass
+
+
+@pytest.mark.parametrize(("details", "line"), [
+    ("failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:1: Failed to connect to remote host: "
+     "Connection refused",
+     "The connection to the server 127.0.0.1:1 was refused - did you specify the right host or port?"),
+    ("last error: UNKNOWN: ipv4:127.0.0.1:1: Tls handshake failed (TSI_PROTOCOL_FAILURE): SSL_ERROR_SSL: "
+     "error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED: unable to get local issuer "
+     "certificate: OK", "Unable to connect to the server: x509: certificate signed by unknown authority"),
+    ("Tls handshake failed (TSI_PROTOCOL_FAILURE): SSL_ERROR_SSL: error:100000f7:SSL routines:OPENSSL_internal:"
+     "WRONG_VERSION_NUMBER: Invalid certificate verification context: OK",
+     "Unable to connect to the server: tls: first record does not look like a TLS handshake (127.0.0.1:1)"),
+    ("Tls handshake failed (TSI_PROTOCOL_FAILURE): SSL_ERROR_SSL: error:1000006b:SSL routines:OPENSSL_internal:"
+     "BAD_ECC_CERT: OK", "Unable to connect to the server: tls: bad ecc cert (127.0.0.1:1)"),
+])
+def test_unreachable_servers_get_kubectls_line(details: str, line: str) -> None:
+    assert unreachable_line("https://127.0.0.1:1", details) == line
 
 
 def test_durations_read_like_kubectl() -> None:
