@@ -123,7 +123,8 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
             if not isinstance(body, dict):
                 raise BadRequest("a merge patch must be a JSON object")
             return Request("patch", resolve(request.resource), request.resource.namespace, request.name,
-                           subresource="status" if request.status else "", body=body)
+                           subresource="status" if request.status else "", body=body,
+                           options={"dry_run": request.dry_run})
         return await self._run(context, build, lambda r: _json_bytes(r.result))
 
     async def Delete(self, request: api_pb2.DeleteRequest, context: Any) -> api_pb2.Object:

@@ -1,14 +1,17 @@
 """The verbs that change the cluster: apply (create or update, remembering what
 was applied), create (-f, namespace, role, rolebinding, clusterrole,
-clusterrolebinding) and delete (names, -f, -l, --all, --grace-period, --wait)."""
+clusterrolebinding), both with --dry-run=client|server and -o, and delete
+(names, -f, -l, --all, --grace-period, --wait)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 import click
+import yaml
 
 from cli.base import ApiClient, fail, follow_pod, main, namespace_option, parse_duration, print_journey, run_api
 from cli.manifests import LAST_APPLIED, info_for, read_manifests
@@ -19,15 +22,42 @@ from kubelite.merge_patch import merge_patch
 
 Obj = dict[str, Any]
 RBAC_GROUP = "rbac.authorization.k8s.io"
+DRY_RUN_SUFFIX = {"none": "", "client": " (dry run)", "server": " (server dry run)"}
+
+
+def write_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """kubectl's --dry-run=none|client|server (bare --dry-run: client) and
+    -o json|yaml|name for the verbs that create or change objects."""
+    fn = click.option("-o", "--output", type=click.Choice(["json", "yaml", "name"]), default=None,
+                      help="Print the object (json, yaml) or its name instead of the result line.")(fn)
+    return click.option("--dry-run", "dry_run", type=click.Choice(["none", "client", "server"]), default="none",
+                        is_flag=False, flag_value="client",
+                        help="client: only print what would be sent; server: the server admits and validates "
+                             "it, stores nothing.")(fn)
+
+
+def report(info: api.ResourceInfo, obj: Obj, outcome: str, dry_run: str, output: str | None) -> None:
+    """One object's result, as kubectl prints it: `pod/web created (dry run)`, or the object."""
+    name = (obj.get("metadata") or {}).get("name", "")
+    if output == "name":
+        click.echo(f"{qualified(info)}/{name}")
+    elif output == "json":
+        click.echo(json.dumps(obj, indent=4))
+    elif output == "yaml":
+        click.echo(yaml.safe_dump(obj, sort_keys=False).rstrip())
+    else:
+        click.echo(f"{qualified(info)}/{name} {outcome}{DRY_RUN_SUFFIX[dry_run]}")
 
 
 @main.command()
 @click.option("-f", "--filename", "filenames", multiple=True, required=True, help="File, directory or - .")
+@write_options
 @namespace_option
 @click.pass_context
-def apply(ctx: click.Context, filenames: tuple[str, ...]) -> None:
+def apply(ctx: click.Context, filenames: tuple[str, ...], dry_run: str, output: str | None) -> None:
     """Apply a configuration to a resource by file name or stdin (create or update)."""
     docs = read_manifests(filenames)
+    trace = bool(ctx.obj.get("trace")) and dry_run != "client"
 
     async def body(client: ApiClient, namespace: str) -> None:
         for label, doc in docs:
@@ -40,66 +70,78 @@ def apply(ctx: click.Context, filenames: tuple[str, ...]) -> None:
             try:
                 current = await client.get(info.resource, name, ns)
             except NotFound:
-                created = await client.create(info.resource, annotated, ns)
-                click.echo(f"{qualified(info)}/{name} created")
-                if ctx.obj.get("trace"):
+                created = (annotated if dry_run == "client" else
+                           await client.create(info.resource, annotated, ns, dry_run=dry_run == "server"))
+                report(info, created, "created", dry_run, output)
+                if trace:
                     print_journey(client, f"create {info.singular}/{name}")
-                    if info.resource == "pods":
+                    if info.resource == "pods" and dry_run == "none":
                         await follow_pod(client, ns, name, created["metadata"].get("resourceVersion", ""))
                 continue
             # like kubectl: compare with what was applied last, not with the
             # server's object (which carries defaults and status)
             if (current["metadata"].get("annotations") or {}).get(LAST_APPLIED) == applied:
-                click.echo(f"{qualified(info)}/{name} unchanged")
+                report(info, current, "unchanged", dry_run, output)
                 continue
-            await client.patch(info.resource, name, annotated, ns)
-            click.echo(f"{qualified(info)}/{name} configured")
-            if ctx.obj.get("trace"):
+            patched = (merge_patch(current, annotated) if dry_run == "client" else
+                       await client.patch(info.resource, name, annotated, ns, dry_run=dry_run == "server"))
+            report(info, patched, "configured", dry_run, output)
+            if trace:
                 print_journey(client, f"patch {info.singular}/{name}")
     run_api(ctx, body)
 
 
 @main.group(invoke_without_command=True)
 @click.option("-f", "--filename", "filenames", multiple=True, help="File, directory or - to create from.")
+@write_options
 @namespace_option
 @click.pass_context
-def create(ctx: click.Context, filenames: tuple[str, ...]) -> None:
+def create(ctx: click.Context, filenames: tuple[str, ...], dry_run: str, output: str | None) -> None:
     """Create a resource from a file or from stdin, or one of the kinds below."""
     if ctx.invoked_subcommand is not None:
         return
     if not filenames:
         fail("error: must specify one of -f and -k")
     docs = read_manifests(filenames)
+    _create(ctx, [(info_for(label, doc), doc) for label, doc in docs], dry_run, output)
+
+
+def _create(ctx: click.Context, objects: list[tuple[api.ResourceInfo, Obj]], dry_run: str,
+            output: str | None) -> None:
+    if dry_run == "client":  # nothing is sent: not even a server is needed
+        for info, obj in objects:
+            report(info, obj, "created", dry_run, output)
+        return
 
     async def body(client: ApiClient, namespace: str) -> None:
-        for label, doc in docs:
-            info = info_for(label, doc)
-            await client.create(info.resource, doc, (doc.get("metadata") or {}).get("namespace") or namespace)
-            click.echo(f"{qualified(info)}/{doc['metadata']['name']} created")
+        for info, obj in objects:
+            ns = (obj.get("metadata") or {}).get("namespace") or namespace
+            created = await client.create(info.resource, obj, ns if info.namespaced else "",
+                                          dry_run=dry_run == "server")
+            report(info, created, "created", dry_run, output)
             if ctx.obj.get("trace"):
-                print_journey(client, f"create {info.singular}/{doc['metadata']['name']}")
+                print_journey(client, f"create {info.singular}/{obj['metadata']['name']}")
     run_api(ctx, body)
 
 
-def _create_one(ctx: click.Context, resource: str, obj: Obj) -> None:
+def _create_one(ctx: click.Context, resource: str, obj: Obj, dry_run: str, output: str | None) -> None:
     info = api.resource_by_name(resource)
-
-    async def body(client: ApiClient, namespace: str) -> None:
-        if info.namespaced:
-            obj["metadata"]["namespace"] = namespace
-        await client.create(info.resource, obj, namespace if info.namespaced else "")
-        click.echo(f"{qualified(info)}/{obj['metadata']['name']} created")
-        if ctx.obj.get("trace"):
-            print_journey(client, f"create {info.singular}/{obj['metadata']['name']}")
-    run_api(ctx, body)
+    if info.namespaced and ctx.obj.get("namespace"):
+        obj["metadata"]["namespace"] = ctx.obj["namespace"]
+    _create(ctx, [(info, obj)], dry_run, output)
 
 
 @create.command("namespace")
 @click.argument("name")
+@write_options
 @click.pass_context
-def create_namespace(ctx: click.Context, name: str) -> None:
+def create_namespace(ctx: click.Context, name: str, dry_run: str, output: str | None) -> None:
     """Create a namespace with the specified name."""
-    _create_one(ctx, "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    _create_one(ctx, "namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+                dry_run, output)
+
+
+create.add_command(create_namespace, "ns")  # kubectl's alias
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -135,33 +177,35 @@ def policy_rules(verbs: tuple[str, ...], resources: tuple[str, ...], names: tupl
 
 
 def _role_command(kind: str, resource: str) -> None:
-    @create.command(kind.lower())
+    @create.command(kind.lower(), help=f"Create a {kind} with rules (--verb, --resource).")
     @click.argument("name")
     @click.option("--verb", "verbs", multiple=True, required=True, help="Verbs the rule allows (get,list,watch).")
     @click.option("--resource", "resources", multiple=True, required=True, help="Resources the rule applies to.")
     @click.option("--resource-name", "resource_names", multiple=True, help="Only these object names.")
+    @write_options
     @namespace_option
     @click.pass_context
     def command(ctx: click.Context, name: str, verbs: tuple[str, ...], resources: tuple[str, ...],
-                resource_names: tuple[str, ...]) -> None:
+                resource_names: tuple[str, ...], dry_run: str, output: str | None) -> None:
         obj = {"apiVersion": f"{RBAC_GROUP}/v1", "kind": kind, "metadata": {"name": name},
                "rules": policy_rules(verbs, resources, resource_names)}
-        _create_one(ctx, resource, obj)
-    command.__doc__ = f"Create a {kind} with rules (--verb, --resource)."
+        _create_one(ctx, resource, obj, dry_run, output)
 
 
 def _binding_command(kind: str, resource: str, namespaced: bool) -> None:
-    @create.command(kind.lower())
+    @create.command(kind.lower(), help=f"Create a {kind} for a Role or ClusterRole.")
     @click.argument("name")
     @click.option("--clusterrole", default="", help="The ClusterRole to bind.")
     @click.option("--role", default="", help="The Role to bind (RoleBinding only).")
     @click.option("--user", "users", multiple=True, help="A user to bind to; repeatable.")
     @click.option("--group", "groups", multiple=True, help="A group to bind to; repeatable.")
     @click.option("--serviceaccount", "service_accounts", multiple=True, help="NAMESPACE:NAME; repeatable.")
+    @write_options
     @namespace_option
     @click.pass_context
     def command(ctx: click.Context, name: str, clusterrole: str, role: str, users: tuple[str, ...],
-                groups: tuple[str, ...], service_accounts: tuple[str, ...]) -> None:
+                groups: tuple[str, ...], service_accounts: tuple[str, ...], dry_run: str,
+                output: str | None) -> None:
         if bool(clusterrole) == bool(role) or (role and not namespaced):
             fail("error: exactly one of clusterrole or role must be specified" if namespaced
                  else "error: --clusterrole is required")
@@ -176,8 +220,7 @@ def _binding_command(kind: str, resource: str, namespaced: bool) -> None:
                "roleRef": {"apiGroup": RBAC_GROUP, "kind": "Role" if role else "ClusterRole",
                            "name": role or clusterrole},
                "subjects": subjects}
-        _create_one(ctx, resource, obj)
-    command.__doc__ = f"Create a {kind} for a Role or ClusterRole."
+        _create_one(ctx, resource, obj, dry_run, output)
 
 
 _role_command("Role", "roles")

@@ -181,9 +181,10 @@ class ApiClient:
         req = api_pb2.UpdateRequest(resource=self.ref(resource, namespace), object=json.dumps(obj).encode())
         return await self._call("UpdateStatus", req)
 
-    async def patch(self, resource: str, name: str, patch: Obj, namespace: str = "", status: bool = False) -> Obj:
+    async def patch(self, resource: str, name: str, patch: Obj, namespace: str = "", status: bool = False,
+                    dry_run: bool = False) -> Obj:
         req = api_pb2.PatchRequest(resource=self.ref(resource, namespace), name=name,
-                                   patch=json.dumps(patch).encode(), status=status)
+                                   patch=json.dumps(patch).encode(), status=status, dry_run=dry_run)
         return await self._call("Patch", req)
 
     async def delete(self, resource: str, name: str, namespace: str = "", grace_period_seconds: int | None = None,

@@ -46,12 +46,17 @@ async def run(request: Request, services: Any) -> None:
         else:
             written = await store.create(info, request.obj, dry_run=opts.get("dry_run", False))
         request.result = written.obj
-        request.note(written.describe())
+        request.note("dry run: not stored" if opts.get("dry_run") else written.describe())
     elif verb in ("update", "patch"):
         assert request.obj is not None
         expected = (request.obj.get("metadata") or {}).get("resourceVersion") or ""
         if not expected:
             raise _rv_required(request)
+        if opts.get("dry_run"):
+            # admitted and validated like a real write; the stored object is untouched
+            request.result = request.obj
+            request.note("dry run: not stored")
+            return
         written = await store.update(info, request.obj, expected)
         request.result = written.obj
         request.note(written.describe())

@@ -152,6 +152,35 @@ def test_user_mistakes_get_one_line_and_exit_1(state: Path, args: tuple[str, ...
     assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+def test_dry_run_and_output_on_create_and_apply(state: Path) -> None:
+    generated = kubelite("create", "namespace", "dry", "--dry-run=client", "-o", "yaml", state=state).stdout
+    assert generated == "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: dry\n"
+    assert kubelite("create", "ns", "dry", "--dry-run=server", state=state).stdout == (
+        "namespace/dry created (server dry run)\n")
+    assert kubelite("get", "ns", "dry", state=state, check=False).returncode == 1
+    assert kubelite("create", "role", "r", "--verb=get", "--resource=pods", "--dry-run", "-o", "name",
+                    state=state).stdout == "role.rbac.authorization.k8s.io/r\n"
+    manifest = pod_manifest("dry-pod")
+    assert kubelite("apply", "-f", "-", "--dry-run=server", state=state, stdin=manifest).stdout == (
+        "pod/dry-pod created (server dry run)\n")
+    admitted = json.loads(kubelite("apply", "-f", "-", "--dry-run=server", "-o", "json", state=state,
+                                   stdin=manifest).stdout)
+    assert admitted["spec"]["restartPolicy"] == "Always"  # defaulted by the server's admission
+    assert kubelite("get", "pod", "dry-pod", state=state, check=False).returncode == 1
+    invalid = kubelite("apply", "-f", "-", "--dry-run=server", state=state, check=False,
+                       stdin=manifest.replace("image: python:3.11", "image: ''"))
+    assert (invalid.returncode, invalid.stderr.strip()) == (
+        1, 'Error from server (Invalid): Pod "dry-pod" is invalid: spec.containers[0].image: Required value')
+    kubelite("apply", "-f", "-", state=state, stdin=manifest)
+    changed = manifest.replace("labels: {}", "labels: {dry: run}")
+    for mode, suffix in (("client", "(dry run)"), ("server", "(server dry run)")):
+        assert kubelite("apply", "-f", "-", f"--dry-run={mode}", state=state, stdin=changed).stdout == (
+            f"pod/dry-pod configured {suffix}\n")
+    assert json.loads(kubelite("get", "pod", "dry-pod", "-o", "json", state=state).stdout)["metadata"].get(
+        "labels") in (None, {})
+    kubelite("delete", "pod", "dry-pod", "--grace-period", "0", state=state)
+
+
 def test_tls_mistakes_read_like_kubectl(state: Path, tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "kubelite.pki", "init", "--dir", str(tmp_path / "other")], check=True,
                    capture_output=True)

@@ -104,16 +104,18 @@ class UpdateRequest(_message.Message):
     def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., object: _Optional[bytes] = ...) -> None: ...
 
 class PatchRequest(_message.Message):
-    __slots__ = ("resource", "name", "patch", "status")
+    __slots__ = ("resource", "name", "patch", "status", "dry_run")
     RESOURCE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PATCH_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     resource: ResourceRef
     name: str
     patch: bytes
     status: bool
-    def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., name: _Optional[str] = ..., patch: _Optional[bytes] = ..., status: _Optional[bool] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., name: _Optional[str] = ..., patch: _Optional[bytes] = ..., status: _Optional[bool] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class DeleteRequest(_message.Message):
     __slots__ = ("resource", "name", "grace_period_seconds", "precondition_uid", "precondition_resource_version")
