@@ -181,6 +181,27 @@ def test_dry_run_and_output_on_create_and_apply(state: Path) -> None:
     kubelite("delete", "pod", "dry-pod", "--grace-period", "0", state=state)
 
 
+def test_label_and_annotate(state: Path) -> None:
+    kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("labeled", "{app: web}"))
+    assert kubelite("label", "pod", "labeled", "tier=front", state=state).stdout == "pod/labeled labeled\n"
+    clash = kubelite("label", "pod", "labeled", "tier=back", state=state, check=False)
+    assert (clash.returncode, clash.stderr.strip()) == (
+        1, "error: 'tier' already has a value (front), and --overwrite is false")
+    assert kubelite("label", "pod/labeled", "tier=back", "--overwrite", state=state).stdout == "pod/labeled labeled\n"
+    assert kubelite("get", "pods", "-l", "tier=back", "-o", "name", state=state).stdout == "pod/labeled\n"
+    assert kubelite("label", "pod", "labeled", "tier-", state=state).stdout == "pod/labeled unlabeled\n"
+    assert kubelite("label", "pod", "labeled", "tier-", state=state).stdout == "pod/labeled not labeled\n"
+    assert kubelite("annotate", "pods", "-l", "app=web", "note=hi", state=state).stdout == "pod/labeled annotated\n"
+    assert "note=hi" in kubelite("annotate", "pod", "labeled", "--list", state=state).stdout.splitlines()
+    invalid = kubelite("label", "pod", "labeled", "bad=not valid", state=state, check=False)
+    assert invalid.returncode == 1 and invalid.stderr.startswith('Error from server (Invalid): Pod "labeled" is '
+                                                                 "invalid: metadata.labels")
+    assert kubelite("label", "node", "node-1", "disktype=ssd", state=state).stdout == "node/node-1 labeled\n"
+    assert kubelite("get", "nodes", "-l", "disktype=ssd", "-o", "name", state=state).stdout == "node/node-1\n"
+    kubelite("label", "node", "node-1", "disktype-", state=state)
+    kubelite("delete", "pod", "labeled", "--grace-period", "0", state=state)
+
+
 def test_tls_mistakes_read_like_kubectl(state: Path, tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-m", "kubelite.pki", "init", "--dir", str(tmp_path / "other")], check=True,
                    capture_output=True)
