@@ -1,5 +1,5 @@
-"""Node care and waiting: cordon, uncordon, drain (cordon, then evict every
-pod the node runs), and wait --for=condition=X|delete (watched, not polled)."""
+"""Node care and waiting: cordon, uncordon, taint, drain (cordon, then evict
+every pod the node runs), and wait --for=condition=X|delete (watched, not polled)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from cli.base import ApiClient, fail, main, namespace_option, parse_duration, ru
 from cli.output import qualified
 from cli.verbs_write import wait_deleted
 from kubelite import api
-from kubelite.errors import NotFound
+from kubelite.errors import Conflict, NotFound
 
 Obj = dict[str, Any]
 
@@ -40,6 +40,85 @@ def cordon(ctx: click.Context, node: str) -> None:
 def uncordon(ctx: click.Context, node: str) -> None:
     """Mark node as schedulable."""
     run_api(ctx, lambda client, _ns: _set_unschedulable(client, node, False))
+
+
+EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+
+
+def parse_taints(specs: list[str]) -> tuple[list[Obj], list[Obj]]:
+    """`key=value:Effect` adds, `key[=value][:Effect]-` removes (kubectl taint)."""
+    adds: list[Obj] = []
+    removes: list[Obj] = []
+    for spec in specs:
+        removing = spec.endswith("-")
+        body = spec[:-1] if removing else spec
+        key_value, colon, effect = body.partition(":")
+        key, _, value = key_value.partition("=")
+        if not key or (not removing and not colon):
+            fail(f"error: invalid taint spec: {spec}")
+        if (colon or not removing) and effect not in EFFECTS:
+            fail(f"error: invalid taint effect: {effect}, unsupported taint effect")
+        taint: Obj = {"key": key, **({"value": value} if value else {}), **({"effect": effect} if effect else {})}
+        (removes if removing else adds).append(taint)
+    return adds, removes
+
+
+def apply_taints(node: Obj, adds: list[Obj], removes: list[Obj], overwrite: bool) -> list[Obj]:
+    """The node's taints after the change; kubectl's errors for a clash or a missing taint."""
+    name = node["metadata"]["name"]
+    taints: list[Obj] = list((node.get("spec") or {}).get("taints") or [])
+    for gone in removes:
+        kept = [t for t in taints if not (t.get("key") == gone["key"]
+                                          and gone.get("effect") in (None, t.get("effect")))]
+        if len(kept) == len(taints):
+            fail(f'error: taint "{gone["key"]}{":" + gone["effect"] if gone.get("effect") else ""}" not found')
+        taints = kept
+    for new in adds:
+        same = [t for t in taints if t.get("key") == new["key"] and t.get("effect") == new["effect"]]
+        if same and not overwrite and same != [new]:
+            fail(f"error: node {name} already has {new['key']} taint(s) with same effect(s) and --overwrite is "
+                 "false")
+        taints = [t for t in taints if t not in same] + [new]
+    return taints
+
+
+@main.command()
+@click.argument("resource")
+@click.argument("args", nargs=-1)
+@click.option("--overwrite", is_flag=True, help="Replace a taint with the same key and effect.")
+@click.option("-l", "--selector", default="", help="Taint the nodes matching this label selector.")
+@click.option("--all", "all_", is_flag=True, help="Taint every node.")
+@click.pass_context
+def taint(ctx: click.Context, resource: str, args: tuple[str, ...], overwrite: bool, selector: str,
+          all_: bool) -> None:
+    """Update the taints on nodes: taint nodes node-1 dedicated=lab:NoSchedule; a trailing - removes."""
+    kind, _, name = resource.partition("/")
+    rest = list(args)
+    names = [name] if name else []
+    while rest and not names and not selector and not all_:
+        names.append(rest.pop(0))
+    if kind.lower() not in ("no", "node", "nodes"):
+        fail(f"error: invalid resource type {kind}, only node types are supported")
+    adds, removes = parse_taints(rest)
+    if not adds and not removes:
+        fail("error: at least one taint update is required")
+
+    async def body(client: ApiClient, _namespace: str) -> None:
+        targets = names or [n["metadata"]["name"] for n in
+                            (await client.list("nodes", label_selector=selector))["items"]]
+        for target in targets:
+            for _ in range(5):  # the node controller changes taints too: update on the version we read
+                node = await client.get("nodes", target)
+                node.setdefault("spec", {})["taints"] = apply_taints(node, adds, removes, overwrite)
+                try:
+                    await client.update("nodes", node)
+                    break
+                except Conflict:
+                    continue
+            else:
+                fail(f"error: node {target} kept changing while its taints were updated; try again")
+            click.echo(f"node/{target} {'tainted' if adds else 'untainted'}")
+    run_api(ctx, body)
 
 
 @main.command()
