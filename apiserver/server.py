@@ -5,6 +5,7 @@ metadata (`kubelite-trace-bin`)."""
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -67,9 +68,12 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
         raise AssertionError("unreachable")
 
     async def _fail(self, context: grpc.aio.ServicerContext, request: Request | None, err: StatusError) -> None:
+        status = rpc_status.to_status(to_rpc_status(err))
         if request is not None:
-            context.set_trailing_metadata(((TRACE_KEY, _trace(request)),))
-        await context.abort_with_status(rpc_status.to_status(to_rpc_status(err)))
+            # an abort replaces the trailing metadata: the journey travels in the status
+            status = _Status(status.code, status.details,
+                             (*status.trailing_metadata, (TRACE_KEY, _trace(request))))
+        await context.abort_with_status(status)
 
     async def Create(self, request: api_pb2.CreateRequest, context: Any) -> api_pb2.Object:
         def build() -> Request:
@@ -226,6 +230,10 @@ def _attach_peer(request: Request, context: grpc.aio.ServicerContext) -> None:
     request.metadata = metadata
     request.auth_context = dict(context.auth_context() or {})
     request.peer = context.peer() or ""
+
+
+class _Status(collections.namedtuple("_Status", ("code", "details", "trailing_metadata")), grpc.Status):
+    """A gRPC status with our own trailing metadata (the request's journey)."""
 
 
 def _trace(request: Request) -> bytes:

@@ -183,8 +183,8 @@ def connect(ctx: click.Context) -> tuple[Callable[[], ApiClient], str]:
     if opts["as_groups"] and not opts["as"]:
         fail("error: requesting groups without impersonating a user: --as-group needs --as")
     impersonate = (opts["as"], tuple(opts["as_groups"]))
-    return (lambda: ApiClient(endpoint, creds, timeout=timeout, impersonate=impersonate)), (
-        opts["namespace"] or namespace)
+    return (lambda: ApiClient(endpoint, creds, timeout=timeout, impersonate=impersonate,
+                              record_journeys=bool(opts["trace"]))), opts["namespace"] or namespace
 
 
 def _refuse_expired(cert_pem: bytes | None) -> None:
@@ -224,7 +224,14 @@ def run_api(ctx: click.Context, body: Callable[[ApiClient, str], Awaitable[None]
 
     async def go() -> None:
         async with make_client() as client:
-            await body(client, namespace)
+            try:
+                await body(client, namespace)
+            finally:
+                # --trace on any verb: the journeys the verb did not show itself,
+                # also when the request failed (which stage refused it, and why)
+                for what, spans in client.journeys:
+                    _print_spans(what, spans)
+                client.journeys.clear()
     try:
         asyncio.run(go())
     except KeyboardInterrupt:
@@ -240,9 +247,16 @@ def run_api(ctx: click.Context, body: Callable[[ApiClient, str], Awaitable[None]
 
 
 def print_journey(client: ApiClient, what: str) -> None:
-    """The last request's spans, as a timeline (the seed's picture, live)."""
+    """The last request's spans, as a timeline (the seed's picture, live),
+    right after the verb's own output. A verb that shows its journey chooses
+    it: the lookups before it (apply's get) are not shown as well."""
+    client.journeys.clear()
+    _print_spans(what, client.last_trace)
+
+
+def _print_spans(what: str, spans: list[dict[str, Any]]) -> None:
     click.echo(f"  journey of {what}:", err=True)
-    for span in client.last_trace:
+    for span in spans:
         detail = f"  {span['detail']}" if span.get("detail") else ""
         click.echo(f"    {span['stage']:<17} {span['outcome']:<15} {span['durationMs']:>8.3f} ms{detail}", err=True)
 

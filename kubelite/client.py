@@ -64,11 +64,14 @@ class ApiClient:
     """A client of kubelite.v1.Api. Use `async with ApiClient(...)`."""
 
     def __init__(self, endpoint: str, credentials: Credentials | None = None, timeout: float = 30.0,
-                 impersonate: tuple[str, tuple[str, ...]] = ("", ())) -> None:
-        """`impersonate`: (user, groups) to act as, as kubectl's --as/--as-group."""
+                 impersonate: tuple[str, tuple[str, ...]] = ("", ()), record_journeys: bool = False) -> None:
+        """`impersonate`: (user, groups) to act as, as kubectl's --as/--as-group.
+        `record_journeys`: keep every request's journey in `journeys` (for --trace)."""
         self.endpoints = [e.strip().split("://", 1)[-1] for e in endpoint.split(",") if e.strip()]
         self.timeout = timeout
         self.last_trace: list[dict[str, Any]] = []
+        self.journeys: list[tuple[str, list[dict[str, Any]]]] = []  # (request, spans), not yet shown
+        self._record_journeys = record_journeys
         self._creds = credentials or Credentials()
         as_user, as_groups = impersonate
         self._metadata: tuple[tuple[str, str], ...] = (
@@ -125,13 +128,13 @@ class ApiClient:
             try:
                 response = await call
             except grpc.aio.AioRpcError as err:
-                self._keep_trace(err.trailing_metadata())
+                self._keep_trace(err.trailing_metadata(), method_name, request)
                 error = self._failed(err)
                 retry = method_name in _READS or never_sent(err)
                 if _unreachable(err) and retry and attempt + 1 < len(self.endpoints):
                     continue
                 raise error from None
-            self._keep_trace(await call.trailing_metadata())
+            self._keep_trace(await call.trailing_metadata(), method_name, request)
             return dict(json.loads(response.json))
         raise AssertionError("unreachable")
 
@@ -142,10 +145,12 @@ class ApiClient:
             self._fail_over()
         return _error(err)
 
-    def _keep_trace(self, trailing: Any) -> None:
+    def _keep_trace(self, trailing: Any, method_name: str, request: Any) -> None:
         for key, value in trailing or ():
             if key == TRACE_KEY:
                 self.last_trace = list(json.loads(value).get("spans", []))
+                if self._record_journeys:
+                    self.journeys.append((_request_name(method_name, request), self.last_trace))
 
     @staticmethod
     def ref(resource: str, namespace: str = "") -> api_pb2.ResourceRef:
@@ -251,6 +256,20 @@ class ApiClient:
 def _unreachable(err: grpc.aio.AioRpcError) -> bool:
     """The server could not be reached (it answers every refusal with trailers)."""
     return err.code() == grpc.StatusCode.UNAVAILABLE and not err.trailing_metadata()
+
+
+def _request_name(method_name: str, request: Any) -> str:
+    """How a journey is headed: `create pods/web`, `list nodes`."""
+    verb = {"UpdateStatus": "update"}.get(method_name, method_name.lower())
+    ref = getattr(request, "resource", None)
+    name = getattr(request, "name", "")
+    if not name and method_name in ("Create", "Update", "UpdateStatus"):
+        try:
+            name = str((json.loads(request.object).get("metadata") or {}).get("name") or "")
+        except (ValueError, AttributeError):
+            name = ""
+    what = ref.resource if ref is not None else ""
+    return f"{verb} {what}/{name}" if name else f"{verb} {what}".rstrip()
 
 
 def _error(err: grpc.aio.AioRpcError) -> StatusError:

@@ -183,7 +183,11 @@ def test_dry_run_and_output_on_create_and_apply(state: Path) -> None:
 
 def test_label_and_annotate(state: Path) -> None:
     kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("labeled", "{app: web}"))
-    assert kubelite("label", "pod", "labeled", "tier=front", state=state).stdout == "pod/labeled labeled\n"
+    labeled = kubelite("--trace", "label", "pod", "labeled", "tier=front", state=state)
+    assert labeled.stdout == "pod/labeled labeled\n"
+    # --trace on a verb that does not show a journey itself: every request it made
+    assert [line for line in labeled.stderr.splitlines() if line.startswith("  journey")] == [
+        "  journey of get pods/labeled:", "  journey of patch pods/labeled:"]
     clash = kubelite("label", "pod", "labeled", "tier=back", state=state, check=False)
     assert (clash.returncode, clash.stderr.strip()) == (
         1, "error: 'tier' already has a value (front), and --overwrite is false")
@@ -429,6 +433,10 @@ def test_as_impersonates_when_rbac_allows_impersonation(state: Path) -> None:
     assert who["status"]["userInfo"] == {"username": "bob", "groups": ["dev", "system:authenticated"]}
     traced = kubelite("--trace", "--as", "bob", "--as-group", "system:masters", "get", "pods", state=state)
     assert 'acting as user "bob" groups [system:masters,system:authenticated]' in traced.stderr
+    # a refused request's journey says which stage refused it
+    refused = kubelite("--trace", "--as", "bob", "get", "pods", state=state, check=False).stderr.splitlines()
+    assert refused[0] == "  journey of list pods:" and refused[-1].startswith("Error from server (Forbidden)")
+    assert [line.split()[:2] for line in refused[1:-1]][-1] == ["authorize", "denied"]
     audit = [json.loads(line) for line in (state / "logs" / "audit.log").read_text().splitlines()]
     assert any(a["user"] == "kubelite-admin" and a.get("impersonatedUser") == "bob" and a["resource"] == "pods"
                for a in audit)
