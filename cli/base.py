@@ -41,10 +41,10 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 # kubectl's global flags, which it takes before or after the verb
-GLOBAL_FLAGS = {"--kubeconfig", "--context", "--namespace", "--server", "--token", "--certificate-authority", "--as",
-                "--as-group", "--request-timeout"}
+GLOBAL_FLAGS = {"--kubeconfig", "--context", "--namespace", "-n", "--server", "-s", "--token",
+                "--certificate-authority", "--as", "--as-group", "--request-timeout"}
 GLOBAL_SWITCHES = {"--trace"}
-_ROOT_VALUE_OPTIONS = {*GLOBAL_FLAGS, "-n", "-s"}
+_ROOT_VALUE_OPTIONS = GLOBAL_FLAGS
 
 
 def usage_message(err: click.UsageError) -> str:

@@ -21,6 +21,8 @@ from cli.main import main
     (["config", "set-credentials", "bob", "--token", "t"], ["config", "set-credentials", "bob", "--token", "t"]),
     (["logs", "web", "--", "--as", "x"], ["logs", "web", "--", "--as", "x"]),
     (["no-such-verb", "--as", "x"], ["no-such-verb", "--as", "x"]),
+    (["cordon", "node-1", "-s", "h:1"], ["-s", "h:1", "cordon", "node-1"]),
+    (["cluster-info", "-n", "x"], ["-n", "x", "cluster-info"]),
 ])
 def test_global_flags_after_the_verb_move_in_front(args: list[str], expected: list[str]) -> None:
     assert main._globals_first(click.Context(main), args) == expected  # type: ignore[attr-defined]
