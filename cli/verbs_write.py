@@ -1,6 +1,7 @@
 """The verbs that change the cluster: apply (create or update, remembering what
 was applied), create (-f, namespace, role, rolebinding, clusterrole,
-clusterrolebinding), both with --dry-run=client|server and -o, and delete
+clusterrolebinding), run (one pod, one container), all with
+--dry-run=client|server and -o, and delete
 (names, -f, -l, --all, --grace-period, --wait)."""
 
 from __future__ import annotations
@@ -142,6 +143,49 @@ def create_namespace(ctx: click.Context, name: str, dry_run: str, output: str | 
 
 
 create.add_command(create_namespace, "ns")  # kubectl's alias
+
+
+@main.command()
+@click.argument("name")
+@click.argument("arguments", nargs=-1)
+@click.option("--image", required=True, help="The container image (recorded; the process runtime needs a command).")
+@click.option("--labels", "-l", default="", help="Labels, a=b,c=d (default: run=NAME).")
+@click.option("--env", multiple=True, help="NAME=VALUE for the container; repeatable.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="The port the container exposes.")
+@click.option("--restart", type=click.Choice(["Always", "OnFailure", "Never"]), default="Always",
+              show_default=True, help="The pod's restart policy.")
+@click.option("--command", "as_command", is_flag=True,
+              help="The arguments after -- are the command, not args to the image's entrypoint.")
+@write_options
+@namespace_option
+@click.pass_context
+def run(ctx: click.Context, name: str, arguments: tuple[str, ...], image: str, labels: str, env: tuple[str, ...],
+        port: int | None, restart: str, as_command: bool, dry_run: str, output: str | None) -> None:
+    """Create a pod running one container: run web --image=python:3.11 -- python3 -m http.server 8080."""
+    pod_labels = {"run": name}
+    if labels:
+        pod_labels = {}
+        for pair in labels.split(","):
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip():
+                fail(f"error: invalid label spec: {pair}")
+            pod_labels[key.strip()] = value.strip()
+    container: Obj = {"name": name, "image": image}
+    if arguments:
+        container["command" if as_command else "args"] = list(arguments)
+    variables = []
+    for pair in env:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            fail(f"error: invalid env: {pair}")
+        variables.append({"name": key, "value": value})
+    if variables:
+        container["env"] = variables
+    if port is not None:
+        container["ports"] = [{"containerPort": port}]
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": pod_labels},
+           "spec": {"containers": [container], "restartPolicy": restart}}
+    _create_one(ctx, "pods", pod, dry_run, output)
 
 
 def _split(values: tuple[str, ...]) -> list[str]:

@@ -5,8 +5,10 @@ to `<root>/pods/<uid>/<container>.log`. Restart policy Always/OnFailure/Never
 with Kubernetes' crash-loop backoff (10 s doubling, capped at 5 min, reset once
 a container ran 10 min); exit codes and reasons go to containerStatuses.
 Stopping is SIGTERM to the process group, the grace period, then SIGKILL.
-The image is recorded, never pulled; a container without `command` cannot run
-here (there is no image entrypoint) and waits with a clear reason.
+The image is recorded, never pulled, so there is no image entrypoint: `args`
+alone run as the process (as they would with an image that has no ENTRYPOINT,
+`kubectl run --image=python:3.11 -- python3 app.py`); a container with neither
+`command` nor `args` cannot run here and waits with a clear reason.
 PIDs are written next to the logs, so a restarted agent re-adopts the
 processes of pods still bound to it and kills the rest.
 """
@@ -29,7 +31,8 @@ from nodeagent.runtime.base import Obj, PodState
 INITIAL_BACKOFF = 10.0
 MAX_BACKOFF = 300.0
 BACKOFF_RESET_AFTER = 600.0
-NO_COMMAND = ("the process runtime cannot run an image's default entrypoint: set spec.containers[].command")
+NO_COMMAND = ("the process runtime cannot run an image's default entrypoint: set spec.containers[].command "
+              "or args")
 
 
 def stamp() -> str:
@@ -168,7 +171,7 @@ class ProcessRuntime:
                                                  f"{meta['name']}_{meta['namespace']}"))
         if c.done or c.running():
             return
-        if not spec.get("command"):
+        if not spec.get("command") and not spec.get("args"):
             if c.waiting_reason != "RunContainerError":
                 events.append(("Warning", "Failed", f"Error: container {c.name}: {NO_COMMAND}"))
             c.waiting_reason, c.waiting_message = "RunContainerError", NO_COMMAND

@@ -181,6 +181,20 @@ def test_dry_run_and_output_on_create_and_apply(state: Path) -> None:
     kubelite("delete", "pod", "dry-pod", "--grace-period", "0", state=state)
 
 
+def test_run_creates_a_pod_from_the_command_line(state: Path) -> None:
+    created = kubelite("run", "quick", "--image=python:3.11", "--env", "WHO=kubelite", "--", "python3", "-c",
+                       "import os, time; print('hi', os.environ['WHO'], flush=True); time.sleep(600)", state=state)
+    assert created.stdout == "pod/quick created\n"
+    kubelite("wait", "--for=condition=Ready", "pod/quick", "--timeout", "60s", state=state)
+    pod = json.loads(kubelite("get", "pod", "quick", "-o", "json", state=state).stdout)
+    assert pod["metadata"]["labels"] == {"run": "quick"} and pod["spec"]["containers"][0]["args"][0] == "python3"
+    deadline = time.monotonic() + 10
+    while kubelite("logs", "quick", state=state).stdout != "hi kubelite\n":
+        assert time.monotonic() < deadline, "no log line"
+        time.sleep(0.3)
+    kubelite("delete", "pod", "quick", "--grace-period", "0", state=state)
+
+
 def test_label_and_annotate(state: Path) -> None:
     kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("labeled", "{app: web}"))
     labeled = kubelite("--trace", "label", "pod", "labeled", "tier=front", state=state)

@@ -217,6 +217,21 @@ def test_pod_without_command_waits_with_a_clear_reason(cluster: Cluster) -> None
     run(with_admin(cluster, body))
 
 
+def test_args_alone_run_as_the_process_like_an_image_without_entrypoint(cluster: Cluster) -> None:
+    async def body(c: ApiClient) -> None:
+        pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "args-only"},
+               "spec": {"restartPolicy": "Never", "containers": [{"name": "main", "image": "python:3.11", "args": [
+                   "python3", "-c", "print('args only', flush=True)"]}]}}
+        await c.create("pods", pod, "default")
+
+        async def succeeded() -> Any:
+            return (await c.get("pods", "args-only", "default"))["status"].get("phase") == "Succeeded"
+        await until(succeeded, what="the args-only pod to succeed")
+        assert b"".join([chunk async for chunk in c.pod_log("default", "args-only")]) == b"args only\n"
+        await c.delete("pods", "args-only", "default", grace_period_seconds=0)
+    run(with_admin(cluster, body))
+
+
 def test_a_pod_that_fits_nowhere_gets_failed_scheduling_and_pod_scheduled_false(cluster: Cluster) -> None:
     async def body(c: ApiClient) -> None:
         huge = python_pod("huge", "pass")
