@@ -246,6 +246,14 @@ def run_api(ctx: click.Context, body: Callable[[ApiClient, str], Awaitable[None]
         fail(f"error: {err}")
 
 
+async def named_or_selected(client: ApiClient, info: api.ResourceInfo, names: list[str] | tuple[str, ...],
+                            namespace: str, selector: str = "") -> list[dict[str, Any]]:
+    """The objects named, or else those the label selector matches (every one when it is empty)."""
+    if names:
+        return [await client.get(info.resource, n, namespace) for n in names]
+    return list((await client.list(info.resource, namespace, label_selector=selector))["items"])
+
+
 def print_journey(client: ApiClient, what: str) -> None:
     """The last request's spans, as a timeline (the seed's picture, live),
     right after the verb's own output. A verb that shows its journey chooses

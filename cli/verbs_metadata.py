@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from cli.base import ApiClient, fail, main, namespace_option, run_api
+from cli.base import ApiClient, fail, main, named_or_selected, namespace_option, run_api
 from cli.output import qualified
 from kubelite import api
 
@@ -71,11 +71,7 @@ def _metadata_command(verb: str, field: str, what: str, done: str, undone: str) 
 
         async def body(client: ApiClient, namespace: str) -> None:
             info = api.resource_by_name(kind)
-            if names:
-                objects = [await client.get(info.resource, n, namespace) for n in names]
-            else:
-                objects = (await client.list(info.resource, namespace, label_selector=selector))["items"]
-            for obj in objects:
+            for obj in await named_or_selected(client, info, names, namespace, selector):
                 meta = obj["metadata"]
                 current: dict[str, str] = meta.get(field) or {}
                 label = f"{qualified(info)}/{meta['name']}"

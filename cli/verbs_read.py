@@ -10,7 +10,7 @@ import click
 import yaml
 
 from cli import jsonpath
-from cli.base import ApiClient, fail, main, namespace_option, print_journey, run_api
+from cli.base import ApiClient, fail, main, named_or_selected, namespace_option, print_journey, run_api
 from cli.describe import describe as describe_text
 from cli.describe import event_order
 from cli.output import (
@@ -142,14 +142,11 @@ def describe(ctx: click.Context, resource: str, names: tuple[str, ...], selector
 
     async def body(client: ApiClient, namespace: str) -> None:
         info = api.resource_by_name(resource)
-        if names:
-            objects = [await client.get(info.resource, n, namespace) for n in names]
-        else:
-            objects = (await client.list(info.resource, namespace, label_selector=selector))["items"]
-            if not objects:
-                click.echo(f"No resources found in {namespace} namespace." if info.namespaced
-                           else "No resources found", err=True)
-                return
+        objects = await named_or_selected(client, info, names, namespace, selector)
+        if not objects:
+            click.echo(f"No resources found in {namespace} namespace." if info.namespaced
+                       else "No resources found", err=True)
+            return
         texts = []
         for obj in objects:
             meta = obj["metadata"]
