@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import click
 import yaml
@@ -27,6 +28,8 @@ from cli.output import (
 from kubelite import api
 from kubelite.errors import StatusError
 from kubelite.version import GIT_VERSION
+
+Obj = dict[str, Any]
 
 
 def output_option(fn: click.decorators.FC) -> click.decorators.FC:
@@ -77,7 +80,13 @@ def sort_by_option(fn: click.decorators.FC) -> click.decorators.FC:
 @click.pass_context
 def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str | None, selector: str,
         field_selector: str, all_namespaces: bool, watch: bool, show_labels: bool, sort_by: str) -> None:
-    """Display one or many resources."""
+    """Display one or many resources (several types: get pods,nodes)."""
+    if "," in resource:
+        if names or watch or "/" in resource:
+            fail("error: several resource types (pods,nodes) take no names and no --watch")
+        _get_types(ctx, [r for r in resource.split(",") if r], output, selector, field_selector, all_namespaces,
+                   show_labels, sort_by)
+        return
     if "/" in resource and not names:
         resource, _, name = resource.partition("/")
         names = (name,)
@@ -125,6 +134,46 @@ def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str |
                     widths = [max(w, len(c)) for w, c in zip(widths or column_widths(rows, header), rows[0],
                                                              strict=True)]
                     click.echo(format_row(rows[0], widths))
+    run_api(ctx, body)
+
+
+def _get_types(ctx: click.Context, resources: list[str], output: str | None, selector: str, field_selector: str,
+               all_namespaces: bool, show_labels: bool, sort_by: str) -> None:
+    """`get pods,nodes`: a table per type with kind-qualified names, as kubectl."""
+    async def body(client: ApiClient, namespace: str) -> None:
+        found: list[tuple[api.ResourceInfo, list[Obj]]] = []
+        for resource in resources:
+            info = api.resource_by_name(resource)
+            listed = await client.list(info.resource, "" if all_namespaces else namespace, label_selector=selector,
+                                       field_selector=field_selector)
+            items = listed["items"]
+            if sort_by:
+                try:
+                    items = sort_items(items, sort_by)
+                except jsonpath.JSONPathError as err:
+                    fail(f"error: {err}")
+            if items:
+                found.append((info, items))
+        if not found:
+            click.echo(f"No resources found in {namespace} namespace.", err=True)
+            return
+        if output and output not in ("wide",) and not output.startswith(CUSTOM_COLUMNS):
+            everything = [item for _, items in found for item in items]
+            if output == "name":
+                click.echo("\n".join(f"{qualified(info)}/{o['metadata']['name']}" for info, items in found
+                                     for o in items))
+            else:
+                click.echo(render(found[0][0], everything, output, all_namespaces),
+                           nl=not output.startswith("jsonpath="))
+            return
+        tables = []
+        for info, items in found:
+            header, rows = rows_for(info, items, output, all_namespaces, show_labels)
+            at = 1 if all_namespaces and info.namespaced else 0
+            if not (output or "").startswith(CUSTOM_COLUMNS):
+                rows = [[*row[:at], f"{qualified(info)}/{row[at]}", *row[at + 1:]] for row in rows]
+            tables.append(table(rows, header))
+        click.echo("\n\n".join(tables))
     run_api(ctx, body)
 
 

@@ -85,6 +85,11 @@ def test_get_nodes_prints_kubectl_columns(state: Path) -> None:
     columns = kubelite("get", "nodes", "--sort-by", "{.metadata.name}", "-o", "custom-columns=NAME:.metadata.name,"
                        'READY:.status.conditions[?(@.type=="Ready")].status', state=state).stdout.splitlines()
     assert [line.split() for line in columns] == [["NAME", "READY"], ["node-1", "True"], ["node-2", "True"]]
+    both = kubelite("get", "namespaces,nodes", state=state).stdout.split("\n\n")
+    assert both[0].splitlines()[0].split() == ["NAME", "STATUS", "AGE"] and "namespace/default" in both[0]
+    assert [line.split()[0] for line in both[1].splitlines()] == ["NAME", "node/node-1", "node/node-2"]
+    names = kubelite("get", "no,ns", "-o", "name", state=state).stdout.splitlines()
+    assert names[:2] == ["node/node-1", "node/node-2"] and "namespace/kube-system" in names
 
 
 def test_apply_get_and_delete_a_pod(state: Path, tmp_path: Path) -> None:
