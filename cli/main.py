@@ -8,11 +8,20 @@ its verbs to it when imported here.
 
 from __future__ import annotations
 
-from cli import verbs_auth, verbs_config, verbs_local, verbs_metadata, verbs_nodes, verbs_read, verbs_write
+from cli import (
+    verbs_auth,
+    verbs_config,
+    verbs_edit,
+    verbs_local,
+    verbs_metadata,
+    verbs_nodes,
+    verbs_read,
+    verbs_write,
+)
 from cli.base import main
 
-__all__ = ["main", "verbs_auth", "verbs_config", "verbs_local", "verbs_metadata", "verbs_nodes", "verbs_read",
-           "verbs_write"]
+__all__ = ["main", "verbs_auth", "verbs_config", "verbs_edit", "verbs_local", "verbs_metadata", "verbs_nodes",
+           "verbs_read", "verbs_write"]
 
 if __name__ == "__main__":
     main()

@@ -200,6 +200,26 @@ def test_run_creates_a_pod_from_the_command_line(state: Path) -> None:
     kubelite("delete", "pod", "quick", "--grace-period", "0", state=state)
 
 
+def test_edit_saves_through_the_editor_or_keeps_the_changes(state: Path, tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("edited", "{tier: front}"))
+    monkeypatch.setenv("KUBE_EDITOR", "sed -i s/tier:\\ front/tier:\\ back/")
+    assert kubelite("edit", "pod", "edited", state=state).stdout == "pod/edited edited\n"
+    assert kubelite("get", "pod", "edited", "-o", "jsonpath={.metadata.labels.tier}", state=state).stdout == "back"
+    monkeypatch.setenv("KUBE_EDITOR", "true")
+    unchanged = kubelite("edit", "pod/edited", state=state)
+    assert unchanged.stderr == "Edit cancelled, no changes made.\n"
+    monkeypatch.setenv("KUBE_EDITOR", "sed -i s/restartPolicy:\\ Always/restartPolicy:\\ Sometimes/")
+    invalid = kubelite("edit", "pod", "edited", state=state, check=False)
+    assert invalid.returncode == 1 and invalid.stderr.startswith('error: Pod "edited" is invalid: spec')
+    assert len(invalid.stderr.splitlines()) == 1 and "; your changes are in " in invalid.stderr
+    kept = Path(invalid.stderr.strip().rsplit(" ", 1)[-1])
+    assert "restartPolicy: Sometimes" in kept.read_text()
+    kept.unlink()
+    assert kubelite("get", "pod", "edited", "-o", "jsonpath={.spec.restartPolicy}", state=state).stdout == "Always"
+    kubelite("delete", "pod", "edited", "--grace-period", "0", state=state)
+
+
 def test_label_and_annotate(state: Path) -> None:
     kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("labeled", "{app: web}"))
     labeled = kubelite("--trace", "label", "pod", "labeled", "tier=front", state=state)
