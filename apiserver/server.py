@@ -118,7 +118,8 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
             name = ((body.get("metadata") or {}).get("name") or "") if isinstance(body, dict) else ""
             if not name:
                 raise BadRequest("metadata.name is required for an update")
-            return Request("update", info, request.resource.namespace, name, subresource=sub, body=body)
+            return Request("update", info, request.resource.namespace, name, subresource=sub, body=body,
+                           options={"dry_run": request.dry_run})
         return await self._run(context, build, lambda r: _json_bytes(r.result))
 
     async def Patch(self, request: api_pb2.PatchRequest, context: Any) -> api_pb2.Object:

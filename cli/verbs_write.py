@@ -1,7 +1,7 @@
 """The verbs that change the cluster: apply (create or update, remembering what
 was applied), create (-f, namespace, role, rolebinding, clusterrole,
-clusterrolebinding), run (one pod, one container), all with
---dry-run=client|server and -o, and delete
+clusterrolebinding), run (one pod, one container), patch (strategic, merge or
+JSON patch), all with --dry-run=client|server and -o, and delete
 (names, -f, -l, --all, --grace-period, --wait)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -17,8 +18,9 @@ import yaml
 from cli.base import ApiClient, fail, follow_pod, main, namespace_option, parse_duration, print_journey, run_api
 from cli.manifests import LAST_APPLIED, info_for, read_manifests
 from cli.output import qualified
+from cli.patching import PatchError, apply_patch
 from kubelite import api
-from kubelite.errors import NotFound
+from kubelite.errors import Conflict, NotFound
 from kubelite.merge_patch import merge_patch
 
 Obj = dict[str, Any]
@@ -186,6 +188,59 @@ def run(ctx: click.Context, name: str, arguments: tuple[str, ...], image: str, l
     pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": pod_labels},
            "spec": {"containers": [container], "restartPolicy": restart}}
     _create_one(ctx, "pods", pod, dry_run, output)
+
+
+@main.command()
+@click.argument("resource")
+@click.argument("name", required=False, default="")
+@click.option("-p", "--patch", "patch_text", default=None, help="The patch, JSON or YAML.")
+@click.option("--patch-file", default=None, help="A file holding the patch.")
+@click.option("--type", "patch_type", type=click.Choice(["strategic", "merge", "json"]), default="strategic",
+              show_default=True, help="strategic merge patch, JSON merge patch (RFC 7386) or JSON patch (RFC 6902).")
+@write_options
+@namespace_option
+@click.pass_context
+def patch(ctx: click.Context, resource: str, name: str, patch_text: str | None, patch_file: str | None,
+          patch_type: str, dry_run: str, output: str | None) -> None:
+    """Update fields of a resource: patch node node-1 -p '{"spec":{"unschedulable":true}}'."""
+    if "/" in resource and not name:
+        resource, _, name = resource.partition("/")
+    if not name:
+        fail("error: patch needs a resource name (patch pod web -p ...)")
+    if (patch_text is None) == (patch_file is None):
+        fail("error: must specify exactly one of --patch or --patch-file containing the patch")
+    if patch_file is not None:
+        try:
+            patch_text = Path(patch_file).read_text()
+        except (OSError, UnicodeDecodeError) as err:
+            fail(f"error: unable to read {patch_file}: {getattr(err, 'strerror', None) or err}")
+    try:
+        document = yaml.safe_load(patch_text or "")
+    except yaml.YAMLError as err:
+        fail(f"error: unable to parse \"{patch_text}\": {str(err).splitlines()[0]}")
+
+    async def body(client: ApiClient, namespace: str) -> None:
+        info = api.resource_by_name(resource)
+        for _ in range(5):  # read, patch, write on the version read; again if it changed meanwhile
+            current = await client.get(info.resource, name, namespace)
+            try:
+                patched = apply_patch(current, document, patch_type)
+            except PatchError as err:
+                fail(f"The request is invalid: {err}")
+            if patched == current:
+                report(info, current, "patched (no change)", dry_run, output)
+                return
+            if dry_run == "client":
+                report(info, patched, "patched", dry_run, output)
+                return
+            try:
+                saved = await client.update(info.resource, patched, namespace, dry_run=dry_run == "server")
+            except Conflict:
+                continue
+            report(info, saved, "patched", dry_run, output)
+            return
+        fail(f'error: {qualified(info)} "{name}" kept changing while it was patched; try again')
+    run_api(ctx, body)
 
 
 def _split(values: tuple[str, ...]) -> list[str]:

@@ -176,9 +176,10 @@ class ApiClient:
                                   resource_version=resource_version)
         return await self._call("List", req)
 
-    async def update(self, resource: str, obj: Obj, namespace: str = "") -> Obj:
+    async def update(self, resource: str, obj: Obj, namespace: str = "", dry_run: bool = False) -> Obj:
         namespace = namespace or (obj.get("metadata") or {}).get("namespace") or ""
-        req = api_pb2.UpdateRequest(resource=self.ref(resource, namespace), object=json.dumps(obj).encode())
+        req = api_pb2.UpdateRequest(resource=self.ref(resource, namespace), object=json.dumps(obj).encode(),
+                                    dry_run=dry_run)
         return await self._call("Update", req)
 
     async def update_status(self, resource: str, obj: Obj, namespace: str = "") -> Obj:

@@ -220,6 +220,30 @@ def test_edit_saves_through_the_editor_or_keeps_the_changes(state: Path, tmp_pat
     kubelite("delete", "pod", "edited", "--grace-period", "0", state=state)
 
 
+def test_patch_strategic_merge_and_json(state: Path) -> None:
+    kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("patched", "{app: web}"))
+    assert kubelite("patch", "pod", "patched", "-p", '{"metadata":{"labels":{"tier":"front"}}}',
+                    state=state).stdout == "pod/patched patched\n"
+    assert kubelite("patch", "pod/patched", "--type", "merge", "-p", '{"metadata":{"labels":{"tier":"front"}}}',
+                    state=state).stdout == "pod/patched patched (no change)\n"
+    assert kubelite("patch", "pod", "patched", "--type", "json", "-p",
+                    '[{"op":"replace","path":"/spec/containers/0/image","value":"python:3.12"}]',
+                    state=state).stdout == "pod/patched patched\n"
+    assert kubelite("patch", "pod", "patched", "--dry-run=server", "-p", '{"metadata":{"labels":{"x":"y"}}}',
+                    state=state).stdout == "pod/patched patched (server dry run)\n"
+    pod = json.loads(kubelite("get", "pod", "patched", "-o", "json", state=state).stdout)
+    assert pod["metadata"]["labels"] == {"app": "web", "tier": "front"}
+    assert pod["spec"]["containers"][0]["image"] == "python:3.12"
+    refused = kubelite("patch", "pod", "patched", "-p", '{"spec":{"restartPolicy":"Never"}}', state=state,
+                       check=False)
+    assert refused.returncode == 1 and refused.stderr.startswith('Error from server (Invalid): Pod "patched" is '
+                                                                 "invalid: spec: Forbidden: pod updates may not")
+    bad = kubelite("patch", "pod", "patched", "--type", "json", "-p", '[{"op":"remove","path":"/nope"}]',
+                   state=state, check=False)
+    assert (bad.returncode, bad.stderr.strip()) == (1, "The request is invalid: path '/nope' does not exist")
+    kubelite("delete", "pod", "patched", "--grace-period", "0", state=state)
+
+
 def test_label_and_annotate(state: Path) -> None:
     kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("labeled", "{app: web}"))
     labeled = kubelite("--trace", "label", "pod", "labeled", "tier=front", state=state)

@@ -96,12 +96,14 @@ class ListRequest(_message.Message):
     def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., label_selector: _Optional[str] = ..., field_selector: _Optional[str] = ..., limit: _Optional[int] = ..., continue_token: _Optional[str] = ..., resource_version: _Optional[str] = ...) -> None: ...
 
 class UpdateRequest(_message.Message):
-    __slots__ = ("resource", "object")
+    __slots__ = ("resource", "object", "dry_run")
     RESOURCE_FIELD_NUMBER: _ClassVar[int]
     OBJECT_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     resource: ResourceRef
     object: bytes
-    def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., object: _Optional[bytes] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., object: _Optional[bytes] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class PatchRequest(_message.Message):
     __slots__ = ("resource", "name", "patch", "status", "dry_run")
