@@ -5,7 +5,6 @@ is kept in a file whose path the error line names."""
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import subprocess
@@ -16,7 +15,7 @@ import click
 import yaml
 
 from cli.base import ApiClient, fail, main, namespace_option, run_api
-from cli.output import qualified
+from cli.verbs_write import report
 from kubelite import api
 from kubelite.errors import StatusError
 
@@ -79,12 +78,5 @@ def edit(ctx: click.Context, resource: str, name: str, output: str | None) -> No
         except StatusError as err:
             fail(f"error: {err.message}; your changes are in {path}")
         path.unlink()
-        if output == "name":
-            click.echo(f"{qualified(info)}/{name}")
-        elif output == "json":
-            click.echo(json.dumps(saved, indent=4))
-        elif output == "yaml":
-            click.echo(yaml.safe_dump(saved, sort_keys=False).rstrip())
-        else:
-            click.echo(f"{qualified(info)}/{name} edited")
+        report(info, saved, "edited", "none", output)
     run_api(ctx, body)

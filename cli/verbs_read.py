@@ -101,11 +101,7 @@ def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str |
         else:
             listed = await client.list(info.resource, ns, label_selector=selector, field_selector=field_selector)
             items, revision = listed["items"], listed["metadata"].get("resourceVersion", "")
-        if sort_by:
-            try:
-                items = sort_items(items, sort_by)
-            except jsonpath.JSONPathError as err:
-                fail(f"error: {err}")
+        items = _sorted(items, sort_by)
         if items:
             # kubectl ends a JSONPath result with no newline of its own
             click.echo(render(info, items, output, all_namespaces, single=len(names) == 1, show_labels=show_labels),
@@ -137,6 +133,15 @@ def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str |
     run_api(ctx, body)
 
 
+def _sorted(items: list[Obj], sort_by: str) -> list[Obj]:
+    if not sort_by:
+        return items
+    try:
+        return sort_items(items, sort_by)
+    except jsonpath.JSONPathError as err:
+        fail(f"error: {err}")
+
+
 def _get_types(ctx: click.Context, resources: list[str], output: str | None, selector: str, field_selector: str,
                all_namespaces: bool, show_labels: bool, sort_by: str) -> None:
     """`get pods,nodes`: a table per type with kind-qualified names, as kubectl."""
@@ -146,12 +151,7 @@ def _get_types(ctx: click.Context, resources: list[str], output: str | None, sel
             info = api.resource_by_name(resource)
             listed = await client.list(info.resource, "" if all_namespaces else namespace, label_selector=selector,
                                        field_selector=field_selector)
-            items = listed["items"]
-            if sort_by:
-                try:
-                    items = sort_items(items, sort_by)
-                except jsonpath.JSONPathError as err:
-                    fail(f"error: {err}")
+            items = _sorted(listed["items"], sort_by)
             if items:
                 found.append((info, items))
         if not found:
