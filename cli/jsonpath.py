@@ -203,10 +203,6 @@ def field_path(path: str) -> str:
 
 def show(value: Any) -> str:
     """One value as kubectl prints it in a template or column."""
-    return _show(value)
-
-
-def _show(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -220,7 +216,7 @@ def _render(nodes: list[_Node], data: Any) -> str:
         if node.kind == "text":
             out.append(node.value)
         elif node.kind == "expr":
-            out.append(" ".join(_show(v) for v in evaluate(node.value, data)))
+            out.append(" ".join(show(v) for v in evaluate(node.value, data)))
         else:
             for item in evaluate(node.value, data):
                 out.append(_render(node.body, item))

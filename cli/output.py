@@ -202,6 +202,11 @@ def sort_items(items: list[Obj], path: str) -> list[Obj]:
     return [item for _, item in sorted(zip(keys, items, strict=True), key=lambda pair: key(pair[0]))]
 
 
+def dump(doc: Any, output: str) -> str:
+    """An object or list as kubectl's -o json (4-space indent) or -o yaml."""
+    return json.dumps(doc, indent=4) if output == "json" else yaml.safe_dump(doc, sort_keys=False).rstrip()
+
+
 def render(info: api.ResourceInfo, items: list[Obj], output: str | None, all_ns: bool, single: bool = False,
            show_labels: bool = False) -> str:
     """`items` as kubectl prints them; `single` when one object was asked for
@@ -209,7 +214,7 @@ def render(info: api.ResourceInfo, items: list[Obj], output: str | None, all_ns:
     doc: Any = items[0] if single and len(items) == 1 else {"apiVersion": "v1", "kind": "List", "items": items,
                                                              "metadata": {"resourceVersion": ""}}
     if output in ("json", "yaml"):
-        return json.dumps(doc, indent=4) if output == "json" else yaml.safe_dump(doc, sort_keys=False).rstrip()
+        return dump(doc, output)
     if output and output.startswith("jsonpath="):
         return jsonpath.render(output[len("jsonpath="):], doc)
     if output == "name":

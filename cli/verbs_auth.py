@@ -5,15 +5,13 @@ the caller for (a SelfSubjectReview), after any --as impersonation."""
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
-import yaml
 
 from cli.base import ApiClient, fail, main, namespace_option, run_api
-from cli.output import table
+from cli.output import dump, table
 from kubelite import api
 
 
@@ -74,10 +72,8 @@ def whoami(ctx: click.Context, output: str) -> None:
         review = {"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview", "metadata": {}}
         answer.update(await client.create("selfsubjectreviews", review))
     run_api(ctx, body)
-    if output == "json":
-        click.echo(json.dumps(answer, indent=4))
-    elif output == "yaml":
-        click.echo(yaml.safe_dump(answer, sort_keys=False).rstrip())
+    if output:
+        click.echo(dump(answer, output))
     else:
         user = (answer.get("status") or {}).get("userInfo") or {}
         rows = [["Username", user.get("username", "")]]

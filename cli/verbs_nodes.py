@@ -95,7 +95,7 @@ def taint(ctx: click.Context, resource: str, args: tuple[str, ...], overwrite: b
     kind, _, name = resource.partition("/")
     rest = list(args)
     names = [name] if name else []
-    while rest and not names and not selector and not all_:
+    if rest and not names and not selector and not all_:
         names.append(rest.pop(0))
     if kind.lower() not in ("no", "node", "nodes"):
         fail(f"error: invalid resource type {kind}, only node types are supported")

@@ -17,7 +17,7 @@ import yaml
 
 from cli.base import ApiClient, fail, follow_pod, main, namespace_option, parse_duration, print_journey, run_api
 from cli.manifests import LAST_APPLIED, info_for, read_manifests
-from cli.output import qualified
+from cli.output import dump, qualified
 from cli.patching import PatchError, apply_patch
 from kubelite import api
 from kubelite.errors import Conflict, NotFound
@@ -44,10 +44,8 @@ def report(info: api.ResourceInfo, obj: Obj, outcome: str, dry_run: str, output:
     name = (obj.get("metadata") or {}).get("name", "")
     if output == "name":
         click.echo(f"{qualified(info)}/{name}")
-    elif output == "json":
-        click.echo(json.dumps(obj, indent=4))
-    elif output == "yaml":
-        click.echo(yaml.safe_dump(obj, sort_keys=False).rstrip())
+    elif output in ("json", "yaml"):
+        click.echo(dump(obj, output))
     else:
         click.echo(f"{qualified(info)}/{name} {outcome}{DRY_RUN_SUFFIX[dry_run]}")
 

@@ -114,9 +114,9 @@ class EtcdClient:
     async def txn_with_entry(self, req: rpc_pb2.TxnRequest) -> tuple[rpc_pb2.TxnResponse, RaftEntry | None]:
         """`txn`, and the Raft entry that carried it when the server is etcdlite."""
         async def call(stubs: _Stubs) -> tuple[rpc_pb2.TxnResponse, RaftEntry | None]:
-            pending = stubs.kv.Txn(req, timeout=self.timeout)
-            response = await pending
-            return response, RaftEntry.from_metadata(await pending.trailing_metadata())
+            rpc = stubs.kv.Txn(req, timeout=self.timeout)
+            response = await rpc
+            return response, RaftEntry.from_metadata(await rpc.trailing_metadata())
         return await self._call(call, idempotent=False)
 
     async def compact(self, revision: int) -> rpc_pb2.CompactionResponse:

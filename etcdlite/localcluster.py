@@ -27,12 +27,12 @@ DIVERGENCE_LINE = "state machine may have diverged"
 _handed_out: set[int] = set()
 
 
-def _ephemeral_range() -> tuple[int, int]:
+def ephemeral_low() -> int:
+    """The first port the kernel hands out for outgoing connections."""
     try:
-        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
-        return int(low), int(high)
-    except (OSError, ValueError):
-        return 32768, 60999
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
 
 
 def _bindable(port: int) -> bool:
@@ -50,7 +50,7 @@ def free_port() -> int:
     calls in a row can get the same port once the first socket is closed), and
     below the kernel's ephemeral range, so while its owner is down no outgoing
     connection can take it as a source port."""
-    low, _ = _ephemeral_range()
+    low = ephemeral_low()
     rng = random.SystemRandom()
     for _ in range(200):
         port = rng.randrange(10000, max(low, 10001))

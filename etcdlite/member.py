@@ -22,7 +22,6 @@ from etcdlite import raft_entry, validation
 from etcdlite.errors import EtcdliteError, LeaseNotFound
 from etcdlite.lessor import Lessor
 from etcdlite.mvcc import MvccStore
-from etcdlite.raft_entry import RaftEntry
 from etcdlite.replication import RaftTuning, Replicator
 from etcdlite.watch import WatchHub
 from kubelite.gen.etcdlite.v1 import command_pb2
@@ -200,7 +199,7 @@ class Member:
     async def _propose(self, command: command_pb2.Command) -> Message:
         response, applied = await self.replicator.propose_applied(command)
         spec = self._by_address.get(applied.leader_peer) if applied.leader_peer else None
-        raft_entry.written.set(RaftEntry(applied.index, spec.id if spec else 0, applied.seconds * 1000))
+        raft_entry.written.set(raft_entry.RaftEntry(applied.index, spec.id if spec else 0, applied.seconds * 1000))
         return self._stamp(response)
 
     # ------------------------------------------------------------------------ KV

@@ -294,7 +294,7 @@ class Replicator:
         self._inflight -= 1
         if error == FAIL_REASON.SUCCESS:
             index, outputs = results
-            leader, now = self.status().leader_peer, time.monotonic()
+            leader, now = self._leader_peer(), time.monotonic()
             commands = iter(outputs)
             for waiter in waiters:
                 result = next(commands) if waiter.command is not None else None
@@ -322,12 +322,15 @@ class Replicator:
     def term(self) -> int:
         return int(self._node.raftCurrentTerm)
 
+    def _leader_peer(self) -> str | None:
+        leader = self._node._getLeader()
+        return None if leader is None else str(leader.id)
+
     def status(self) -> RaftStatus:
         node = self._node
-        leader = node._getLeader()
         return RaftStatus(
             self_peer=self.self_peer,
-            leader_peer=None if leader is None else str(leader.id),
+            leader_peer=self._leader_peer(),
             is_leader=node._isLeader(),
             term=node.raftCurrentTerm,
             commit_index=node.raftCommitIndex,

@@ -48,21 +48,19 @@ def _sections(doc: dict[str, Any], path: Path) -> dict[str, list[dict[str, Any]]
     """The named entries of one file, each checked for kubectl's shape."""
     out: dict[str, list[dict[str, Any]]] = {}
     for section in ("clusters", "users", "contexts"):
-        entries = doc.get(section)
-        if entries is None:
-            entries = []
+        entries = doc.get(section) or []
         if not isinstance(entries, list):
             raise KubeconfigError(f'error loading config file "{path}": {section}: expected a list')
         for i, entry in enumerate(entries):
             if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
                 raise KubeconfigError(f'error loading config file "{path}": {section}[{i}]: expected a mapping '
                                       "with a name")
-            body = entry.get(section[:-1])
-            if body is not None and not isinstance(body, dict):
+            body = entry.get(section[:-1]) or {}
+            if not isinstance(body, dict):
                 raise KubeconfigError(f'error loading config file "{path}": {section}[{i}].{section[:-1]}: '
                                       "expected a mapping")
-            for field in STRING_FIELDS & set(body or {}):
-                if (body or {})[field] is not None and not isinstance((body or {})[field], str):
+            for field in STRING_FIELDS & set(body):
+                if body[field] is not None and not isinstance(body[field], str):
                     raise KubeconfigError(f'error loading config file "{path}": '
                                           f"{section}[{i}].{section[:-1]}.{field}: expected a string")
         out[section] = entries

@@ -275,17 +275,19 @@ def test_taint_keeps_new_pods_off_a_node(state: Path) -> None:
     try:
         taints = json.loads(kubelite("get", "node", "node-1", "-o", "json", state=state).stdout)["spec"]["taints"]
         assert {"key": "dedicated", "value": "lab", "effect": "NoSchedule"} in taints
-        kubelite("apply", "-f", "-", state=state, stdin=pod_manifest("untolerated"))
-        kubelite("wait", "--for=condition=PodScheduled", "pod/untolerated", "--timeout", "60s", state=state)
-        assert kubelite("get", "pod", "untolerated", "-o", "jsonpath={.spec.nodeName}", state=state).stdout == (
-            "node-2")
+        # three pods, which the scheduler would otherwise spread over both nodes
+        manifests = "---\n".join(pod_manifest(f"untolerated-{i}", "{taint: test}") for i in range(3))
+        kubelite("apply", "-f", "-", state=state, stdin=manifests)
+        kubelite("wait", "--for=condition=PodScheduled", "pod", "-l", "taint=test", "--timeout", "60s", state=state)
+        assert kubelite("get", "pods", "-l", "taint=test", "-o", "jsonpath={.items[*].spec.nodeName}",
+                        state=state).stdout == "node-2 node-2 node-2"
         again = kubelite("taint", "node/node-1", "dedicated=other:NoSchedule", state=state, check=False)
         assert (again.returncode, again.stderr.strip()) == (
             1, "error: node node-1 already has dedicated taint(s) with same effect(s) and --overwrite is false")
     finally:
         untainted = kubelite("taint", "nodes", "node-1", "dedicated-", state=state, check=False)
     assert untainted.stdout == "node/node-1 untainted\n"
-    kubelite("delete", "pod", "untolerated", "--grace-period", "0", state=state)
+    kubelite("delete", "pods", "-l", "taint=test", "--grace-period", "0", state=state)
 
 
 def test_tls_mistakes_read_like_kubectl(state: Path, tmp_path: Path) -> None:
