@@ -111,6 +111,22 @@ class MethodNotSupported(StatusError):
     reason, http_code, grpc_code = "MethodNotAllowed", 405, grpc.StatusCode.UNIMPLEMENTED
 
 
+class NotAcceptable(StatusError):
+    reason, http_code, grpc_code = "NotAcceptable", 406, grpc.StatusCode.INVALID_ARGUMENT
+
+
+class RequestEntityTooLarge(StatusError):
+    reason, http_code, grpc_code = "RequestEntityTooLarge", 413, grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+class UnsupportedMediaType(StatusError):
+    reason, http_code, grpc_code = "UnsupportedMediaType", 415, grpc.StatusCode.INVALID_ARGUMENT
+
+
+class TooManyRequests(StatusError):
+    reason, http_code, grpc_code = "TooManyRequests", 429, grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
 class ServiceUnavailable(StatusError):
     reason, http_code, grpc_code = "ServiceUnavailable", 503, grpc.StatusCode.UNAVAILABLE
 
@@ -130,7 +146,8 @@ class InternalError(StatusError):
 
 _BY_REASON: dict[str, type[StatusError]] = {
     cls.reason: cls for cls in (BadRequest, Unauthorized, Forbidden, NotFound, AlreadyExists, Conflict, Invalid,
-                                Expired, MethodNotSupported, ServiceUnavailable, Timeout, InternalError)
+                                Expired, MethodNotSupported, NotAcceptable, RequestEntityTooLarge,
+                                UnsupportedMediaType, TooManyRequests, ServiceUnavailable, Timeout, InternalError)
 }
 _CODE_NUMBERS = {code: code.value[0] for code in grpc.StatusCode}
 
