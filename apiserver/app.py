@@ -17,8 +17,9 @@ from apiserver.audit_log import AuditLog
 from apiserver.authn import Authenticator
 from apiserver.authz import Authorizer
 from apiserver.caches import NamespaceCache, PodNodeCache, ResourceCache
+from apiserver.handlers import Handlers
 from apiserver.registry import GenericStore
-from apiserver.server import ApiServicer, malformed
+from apiserver.transports.grpc import ApiServicer, malformed
 from etcdlite.client import EtcdClient
 from kubelite import api
 from kubelite.channels import ACCEPT_KEEPALIVE_OPTIONS
@@ -146,7 +147,7 @@ async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
                         namespaces, pods, rbac, config.bookmark_interval, kubelet_credentials)
 
     server = grpc.aio.server(options=ACCEPT_KEEPALIVE_OPTIONS)
-    add_raw_servicer(server, api_pb2.DESCRIPTOR.services_by_name["Api"], ApiServicer(services), malformed)
+    add_raw_servicer(server, api_pb2.DESCRIPTOR.services_by_name["Api"], ApiServicer(Handlers(services)), malformed)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     address = f"{config.bind_address}:{config.port}"

@@ -46,7 +46,7 @@ class AuditLog:
             "authorization": request.authorization,
             "code": code,
             "latencyMs": round((time.monotonic() - request.started) * 1000, 3),
-            "peer": request.peer,
+            "peer": request.credential.peer,
         }
         with self._lock:
             self._file.write(json.dumps(line, separators=(",", ":")) + "\n")

@@ -3,16 +3,16 @@
 The TLS handshake already refuses certificates that are expired or not signed by
 --client-ca-file; what reaches us is a verified chain, from which the user is
 the subject CN and the groups are the O entries, as in kube-apiserver. A bearer
-token (`authorization: Bearer <token>` metadata) is looked up in the
---token-auth-file. Every authenticated user is also in system:authenticated.
+token is looked up in the --token-auth-file. Both reach us in the
+transport-neutral `Credential`, whichever transport (gRPC or REST) the request
+came by. Every authenticated user is also in system:authenticated.
 """
 
 from __future__ import annotations
 
 import hmac
 
-from apiserver.context import UserInfo
-from kubelite.pki import identity_from_cert
+from apiserver.context import Credential, UserInfo
 from kubelite.tokens import load_token_file
 
 AUTHENTICATED = "system:authenticated"
@@ -22,16 +22,11 @@ class Authenticator:
     def __init__(self, token_file: str | None = None) -> None:
         self._tokens = load_token_file(token_file) if token_file else {}
 
-    def authenticate(self, metadata: dict[str, str], auth_context: dict[str, list[bytes]]) -> UserInfo | None:
-        header = metadata.get("authorization", "")
-        if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token:
-                return None
-            return self._from_token(token.strip())
-        pems = auth_context.get("x509_pem_cert") or []
-        if pems:
-            user, groups = identity_from_cert(pems[0])
+    def authenticate(self, credential: Credential) -> UserInfo | None:
+        if credential.bearer_token is not None:
+            return self._from_token(credential.bearer_token) if credential.bearer_token else None
+        if credential.certificate_subject is not None:
+            user, groups = credential.certificate_subject
             if not user:
                 return None
             return UserInfo(user, "", (*groups, AUTHENTICATED), "x509")

@@ -26,6 +26,19 @@ class UserInfo:
 
 
 @dataclass(frozen=True)
+class Credential:
+    """What a transport learned about the caller, before anyone trusts it:
+    the subject of a client certificate the TLS layer verified, a bearer
+    token, and whom the caller asks to act as (kubectl --as / --as-group)."""
+
+    certificate_subject: tuple[str, tuple[str, ...]] | None = None  # (CN, O entries)
+    bearer_token: str | None = None  # the Authorization header's token; "" = a malformed header
+    impersonate_user: str = ""
+    impersonate_groups: tuple[str, ...] = ()
+    peer: str = ""
+
+
+@dataclass(frozen=True)
 class Span:
     stage: str
     outcome: str  # ok, denied, invalid, error, skipped
@@ -48,9 +61,7 @@ class Request:
     subresource: str = ""
     body: Obj | None = None          # the object or patch the client sent
     options: dict[str, Any] = field(default_factory=dict)
-    metadata: dict[str, str] = field(default_factory=dict)  # gRPC invocation metadata
-    auth_context: dict[str, list[bytes]] = field(default_factory=dict)
-    peer: str = ""
+    credential: Credential = field(default_factory=Credential)
     user: UserInfo | None = None
     impersonated_by: UserInfo | None = None  # who really called, when `user` is impersonated
     authorization: str = ""          # why the request was allowed
@@ -58,6 +69,7 @@ class Request:
     obj: Obj | None = None           # the object to store (after admission)
     result: Any = None               # what the store stage produced
     spans: list[Span] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # sent back as Warning headers (REST)
     started: float = field(default_factory=time.monotonic)
     on_complete: list[Callable[[Request, Exception | None], None]] = field(default_factory=list)
 

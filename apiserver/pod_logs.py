@@ -36,21 +36,30 @@ def node_endpoint(node: Obj) -> str:
     return f"{address}:{port}"
 
 
-async def stream(pod: Obj, node: Obj, request: api_pb2.PodLogRequest,
+async def stream(pod: Obj, node: Obj, request: Any,
                  credentials: grpc.ChannelCredentials | None) -> AsyncIterator[bytes]:
+    """The container's output; `request` is the handlers' LogOptions."""
     if credentials is None:
         raise ServiceUnavailable("this API server has no kubelet client certificate "
                                  "(--kubelet-client-certificate) to fetch logs with")
     container = choose_container(pod, request.container)
     ask = api_pb2.ContainerLogRequest(pod_uid=pod["metadata"].get("uid", ""), container=container,
                                       follow=request.follow, previous=request.previous)
-    if request.HasField("tail_lines"):
+    if request.tail_lines is not None:
         ask.tail_lines = request.tail_lines
+    left = request.limit_bytes
     async with grpc.aio.secure_channel(node_endpoint(node), credentials) as channel:
         call = api_pb2_grpc.NodeLogsStub(channel).ContainerLog(ask)
         try:
             async for chunk in call:
-                yield chunk.data
+                if left is None:
+                    yield chunk.data
+                    continue
+                yield chunk.data[:left]
+                left -= len(chunk.data)
+                if left <= 0:
+                    call.cancel()
+                    return
         except grpc.aio.AioRpcError as err:
             if err.code() == grpc.StatusCode.NOT_FOUND:
                 what = "previous terminated container" if request.previous else "container"

@@ -11,7 +11,7 @@ from kubelite.errors import Unauthorized
 
 
 async def run(request: Request, services: Any) -> None:
-    user = services.authenticator.authenticate(request.metadata, request.auth_context)
+    user = services.authenticator.authenticate(request.credential)
     if user is None:
         request.note("no valid client certificate or bearer token")
         raise Unauthorized()

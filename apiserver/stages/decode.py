@@ -9,16 +9,18 @@ there is one, is kept as `request.current` for admission and validation.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from apiserver.context import Request
 from apiserver.registry import now_rfc3339
 from apiserver.strategies import strategy_for
 from kubelite import api
-from kubelite.errors import BadRequest, Conflict, MethodNotSupported
+from kubelite.errors import BadRequest, Conflict, MethodNotSupported, UnsupportedMediaType
 from kubelite.merge_patch import merge_patch
 
-READ_ONLY = {"get", "list", "watch"}
+MERGE_PATCH = "application/merge-patch+json"
+READ_ONLY = {"get", "list", "watch", "deletecollection"}
 
 
 def _check_identity(request: Request, obj: dict[str, Any]) -> None:
@@ -62,9 +64,9 @@ async def run(request: Request, services: Any) -> None:
         request.options["retryable"] = True
         request.obj = _bind(request, current)
         return
-    if not isinstance(request.body, dict):
-        raise BadRequest("the request body must be a JSON object")
     if verb == "update":
+        if not isinstance(request.body, dict):
+            raise BadRequest("the request body must be a JSON object")
         obj = copy.deepcopy(request.body)
         _check_identity(request, obj)
         if sub == "status":
@@ -75,12 +77,9 @@ async def run(request: Request, services: Any) -> None:
         return
     if verb == "patch":
         request.options["retryable"] = True
-        merged = merge_patch(current, request.body)
-        if not isinstance(merged, dict):
-            raise BadRequest("a merge patch must be a JSON object")
+        merged = _patched(request, current)
         _check_identity(request, merged)
-        pinned = ((request.body.get("metadata") or {}) if isinstance(request.body.get("metadata"), dict)
-                  else {}).get("resourceVersion")
+        pinned = (merged.get("metadata") or {}).get("resourceVersion")
         if pinned and pinned != current["metadata"]["resourceVersion"]:
             raise Conflict.modified(request.info.resource, request.name, request.info.group)
         if sub == "status":
@@ -89,6 +88,24 @@ async def run(request: Request, services: Any) -> None:
         request.obj = merged
         return
     raise BadRequest(f"unsupported verb {verb!r} on {request.info.resource}")
+
+
+def _patched(request: Request, current: dict[str, Any]) -> dict[str, Any]:
+    """The stored object with the request's patch applied, by its type."""
+    patch_type = request.options.get("patch_type", MERGE_PATCH)
+    if patch_type != MERGE_PATCH:
+        raise UnsupportedMediaType(f"the body of the request was in an unknown format - accepted media types "
+                                   f"include: {MERGE_PATCH}")
+    try:
+        body = json.loads(request.options.get("patch") or b"")
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise BadRequest(f"the patch is not valid JSON: {err}") from None
+    if not isinstance(body, dict):
+        raise BadRequest("a merge patch must be a JSON object")
+    merged = merge_patch(current, body)
+    if not isinstance(merged, dict) or not isinstance(merged.get("metadata"), dict):
+        raise BadRequest("the patched object must be a JSON object with metadata")
+    return merged
 
 
 def _bind(request: Request, pod: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Stage 3, impersonate (kubectl --as / --as-group): when the caller sends
-`impersonate-user` (and optionally `impersonate-group`) metadata, it must be
+an impersonation request (gRPC `impersonate-user`/`impersonate-group`
+metadata, REST `Impersonate-User`/`Impersonate-Group` headers), it must be
 allowed the `impersonate` verb on those users and groups; the rest of the
 pipeline then acts as the impersonated user, and the audit line names both.
-Without that metadata the stage does nothing and leaves no span."""
+Without one the stage does nothing and leaves no span."""
 
 from __future__ import annotations
 
@@ -12,14 +13,11 @@ from apiserver.authn import AUTHENTICATED
 from apiserver.context import Request, UserInfo
 from kubelite.errors import BadRequest, Forbidden
 
-USER_KEY = "impersonate-user"
-GROUP_KEY = "impersonate-group"
-
 
 async def run(request: Request, services: Any) -> None:
     assert request.user is not None
-    target = request.metadata.get(USER_KEY, "").strip()
-    groups = tuple(g.strip() for g in request.metadata.get(GROUP_KEY, "").split(",") if g.strip())
+    target = request.credential.impersonate_user.strip()
+    groups = tuple(g.strip() for g in request.credential.impersonate_groups if g.strip())
     if not target:
         if groups:
             raise BadRequest(f"requested impersonation of groups [{', '.join(groups)}] without impersonating a user")

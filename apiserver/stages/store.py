@@ -20,7 +20,7 @@ async def run(request: Request, services: Any) -> None:
     verb = request.verb
     if verb == "get":  # also pods/log: the pod, which the log relay then reads from its node
         request.result = await store.get(info, request.namespace, request.name)
-    elif verb == "list":
+    elif verb in ("list", "deletecollection"):
         selector = Selector.parse(opts.get("label_selector", ""), opts.get("field_selector", ""),
                                   strategy_for(info).fields)
         request.result = await store.list(info, request.namespace, selector, opts.get("limit", 0),

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from apiserver import pipeline
-from apiserver.context import Request, UserInfo
+from apiserver.context import Credential, Request, UserInfo
 from apiserver.stages import admission, authenticate, authorize, decode, impersonate, validate
 from kubelite import api
 from kubelite.errors import BadRequest, Conflict, Forbidden, Invalid, NotFound, Unauthorized
@@ -37,8 +37,8 @@ class FakeServices:
     def authenticator(self) -> FakeServices:
         return self
 
-    def authenticate(self, metadata: dict[str, str], auth_context: dict[str, list[bytes]]) -> UserInfo | None:
-        return self.users.get(metadata.get("authorization", ""))
+    def authenticate(self, credential: Credential) -> UserInfo | None:
+        return self.users.get(credential.bearer_token or "")
 
     @property
     def authorizer(self) -> FakeServices:
@@ -86,8 +86,8 @@ def nginx() -> dict[str, Any]:
 
 
 def test_authenticate_sets_the_user_or_refuses() -> None:
-    services = FakeServices(users={"Bearer t": UserInfo("alice", groups=("devs",), authenticated_by="token")})
-    request = Request("get", PODS, "default", "p", metadata={"authorization": "Bearer t"})
+    services = FakeServices(users={"t": UserInfo("alice", groups=("devs",), authenticated_by="token")})
+    request = Request("get", PODS, "default", "p", credential=Credential(bearer_token="t"))
     run(authenticate.run(request, services))
     assert request.user is not None and request.user.name == "alice"
     assert "alice" in request.take_notes()
@@ -107,7 +107,7 @@ def test_impersonate_checks_each_user_and_group_then_acts_as_them() -> None:
     admin = UserInfo("admin", groups=("system:masters", "system:authenticated"), authenticated_by="x509")
     services = FakeServices()
     request = Request("get", PODS, "default", "p", user=admin,
-                      metadata={"impersonate-user": "bob", "impersonate-group": "dev,ops"})
+                      credential=Credential(impersonate_user="bob", impersonate_groups=("dev", "ops")))
     run(impersonate.run(request, services))
     assert services.checked == [("admin", "impersonate", "users", "bob"), ("admin", "impersonate", "groups", "dev"),
                                 ("admin", "impersonate", "groups", "ops")]
@@ -118,18 +118,19 @@ def test_impersonate_checks_each_user_and_group_then_acts_as_them() -> None:
     run(impersonate.run(plain, services))
     assert plain.user == admin and plain.options.get("_skipped")
     with pytest.raises(Forbidden, match='users "bob" is forbidden'):
-        run(impersonate.run(Request("get", PODS, user=admin, metadata={"impersonate-user": "bob"}),
+        run(impersonate.run(Request("get", PODS, user=admin, credential=Credential(impersonate_user="bob")),
                             FakeServices(allow=False)))
     with pytest.raises(Forbidden, match='groups "forbidden-group" is forbidden'):
-        run(impersonate.run(Request("get", PODS, user=admin, metadata={
-            "impersonate-user": "bob", "impersonate-group": "forbidden-group"}), services))
+        run(impersonate.run(Request("get", PODS, user=admin, credential=Credential(
+            impersonate_user="bob", impersonate_groups=("forbidden-group",))), services))
     with pytest.raises(BadRequest, match="without impersonating a user"):
-        run(impersonate.run(Request("get", PODS, user=admin, metadata={"impersonate-group": "dev"}), services))
+        run(impersonate.run(Request("get", PODS, user=admin, credential=Credential(impersonate_groups=("dev",))),
+                            services))
 
 
 def test_pipeline_leaves_no_span_for_a_stage_with_nothing_to_do() -> None:
-    services = FakeServices(users={"Bearer t": UserInfo("alice", authenticated_by="token")})
-    request = Request("get", PODS, "default", "p", metadata={"authorization": "Bearer t"})
+    services = FakeServices(users={"t": UserInfo("alice", authenticated_by="token")})
+    request = Request("get", PODS, "default", "p", credential=Credential(bearer_token="t"))
     with pytest.raises(NotFound):
         run(pipeline.run(request, services))
     assert [s.stage for s in request.spans][:3] == ["authenticate", "audit", "authorize"]
@@ -141,11 +142,11 @@ def test_decode_builds_the_object_for_each_verb() -> None:
     create = Request("create", PODS, "default", "nginx", body=nginx())
     run(decode.run(create, services))
     assert create.obj is not None and create.obj["metadata"]["namespace"] == "default"
-    patch = Request("patch", PODS, "default", "nginx", body={"metadata": {"labels": {"a": "b"}}})
+    patch = Request("patch", PODS, "default", "nginx", options={"patch": b'{"metadata": {"labels": {"a": "b"}}}'})
     run(decode.run(patch, services))
     assert patch.obj is not None and patch.obj["metadata"]["labels"] == {"a": "b"}
     assert patch.options["retryable"]
-    stale = Request("patch", PODS, "default", "nginx", body={"metadata": {"resourceVersion": "3"}})
+    stale = Request("patch", PODS, "default", "nginx", options={"patch": b'{"metadata": {"resourceVersion": "3"}}'})
     with pytest.raises(Conflict):
         run(decode.run(stale, services))
     wrong_ns = Request("create", PODS, "default", body={**nginx(), "metadata": {"name": "x", "namespace": "prod"}})

@@ -106,18 +106,24 @@ class UpdateRequest(_message.Message):
     def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., object: _Optional[bytes] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class PatchRequest(_message.Message):
-    __slots__ = ("resource", "name", "patch", "status", "dry_run")
+    __slots__ = ("resource", "name", "patch", "status", "dry_run", "patch_type", "field_manager", "force")
     RESOURCE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PATCH_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    PATCH_TYPE_FIELD_NUMBER: _ClassVar[int]
+    FIELD_MANAGER_FIELD_NUMBER: _ClassVar[int]
+    FORCE_FIELD_NUMBER: _ClassVar[int]
     resource: ResourceRef
     name: str
     patch: bytes
     status: bool
     dry_run: bool
-    def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., name: _Optional[str] = ..., patch: _Optional[bytes] = ..., status: _Optional[bool] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    patch_type: str
+    field_manager: str
+    force: bool
+    def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., name: _Optional[str] = ..., patch: _Optional[bytes] = ..., status: _Optional[bool] = ..., dry_run: _Optional[bool] = ..., patch_type: _Optional[str] = ..., field_manager: _Optional[str] = ..., force: _Optional[bool] = ...) -> None: ...
 
 class DeleteRequest(_message.Message):
     __slots__ = ("resource", "name", "grace_period_seconds", "precondition_uid", "precondition_resource_version")

@@ -127,7 +127,7 @@ class ApiServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Patch(self, request, context):
-        """JSON merge patch (RFC 7386) of .metadata/.spec, or of .status with status=true.
+        """A patch of any Kubernetes patch type, applied on the server (of .status with status=true).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
