@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from cli.base import fail
-from kubelite import api
+from kubelite import api, yamlload
 
 Obj = dict[str, Any]
 # where apply keeps what it applied, to compare the next apply with (as kubectl)
@@ -41,7 +41,7 @@ def read_manifests(filenames: tuple[str, ...]) -> list[tuple[str, Obj]]:
         except OSError as err:
             fail(f"error: error reading {label}: {err.strerror}")
         try:
-            for doc in yaml.safe_load_all(text):
+            for doc in yamlload.load_all(text, label):
                 if doc is None:
                     continue
                 if not isinstance(doc, dict):

@@ -1,32 +1,21 @@
-"""How `kubelite` prints objects: kubectl's tables (columns, AGE), `-o
-wide|json|yaml|name|jsonpath=...`, `--show-labels`, and the rows a watch adds."""
+"""How `kubelite` prints objects: kubectl's tables (the columns and cells of kubelite.api.printers, the
+ones the API server's Tables serve), `-o wide|json|yaml|name|jsonpath=...`, `--show-labels`, and the rows a
+watch adds."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import yaml
 
 from cli import jsonpath
 from kubelite import api
+from kubelite.api import printers
+from kubelite.api.printers import age as age  # re-exported: the CLI modules print ages and roles from here
+from kubelite.api.printers import node_roles as node_roles
 
 Obj = dict[str, Any]
-
-
-def age(timestamp: str | None) -> str:
-    if not timestamp:
-        return "<unknown>"
-    then = datetime.strptime(timestamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    seconds = int((datetime.now(UTC) - then).total_seconds())
-    if seconds < 120:
-        return f"{max(seconds, 0)}s"
-    if seconds < 3600 * 3:
-        return f"{seconds // 60}m"
-    if seconds < 86400 * 2:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 86400}d"
 
 
 def column_widths(rows: list[list[str]], header: list[str]) -> list[int]:
@@ -37,59 +26,12 @@ def format_row(row: list[str], widths: list[int]) -> str:
     return "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
 
 
-def table(rows: list[list[str]], header: list[str]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+def table(rows: list[list[str]], header: list[str], no_headers: bool = False) -> str:
+    """Aligned columns under the header (without it, `no_headers`: widths from the rows alone)."""
+    lines = rows if no_headers else [header, *rows]
+    widths = [max((len(r[i]) for r in lines), default=0) for i in range(len(header))]
     return "\n".join("   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-                     for row in [header, *rows])
-
-
-def _pod_row(pod: Obj, wide: bool) -> list[str]:
-    statuses = pod.get("status", {}).get("containerStatuses") or []
-    containers = pod.get("spec", {}).get("containers") or []
-    ready = sum(1 for s in statuses if s.get("ready"))
-    reason = pod.get("status", {}).get("phase", "Pending")
-    for s in statuses:
-        waiting = (s.get("state") or {}).get("waiting")
-        if waiting and waiting.get("reason"):
-            reason = waiting["reason"]
-    if pod["metadata"].get("deletionTimestamp"):
-        reason = "Terminating"
-    restarts = sum(int(s.get("restartCount", 0)) for s in statuses)
-    row = [pod["metadata"]["name"], f"{ready}/{len(containers)}", reason, str(restarts),
-           age(pod["metadata"].get("creationTimestamp"))]
-    if wide:
-        gates = pod.get("spec", {}).get("readinessGates") or []
-        conditions = {c.get("type"): c.get("status") for c in pod.get("status", {}).get("conditions") or []}
-        passed = sum(1 for g in gates if conditions.get(g.get("conditionType")) == "True")
-        row += [pod.get("status", {}).get("podIP") or "<none>", pod.get("spec", {}).get("nodeName") or "<none>",
-                pod.get("status", {}).get("nominatedNodeName") or "<none>",
-                f"{passed}/{len(gates)}" if gates else "<none>"]
-    return row
-
-
-def node_roles(node: Obj) -> str:
-    """kubectl's ROLES: the node-role.kubernetes.io/<role> labels (and the older kubernetes.io/role)."""
-    labels = node.get("metadata", {}).get("labels") or {}
-    roles = {key.split("/", 1)[1] for key in labels if key.startswith("node-role.kubernetes.io/")}
-    if labels.get("kubernetes.io/role"):
-        roles.add(labels["kubernetes.io/role"])
-    return ",".join(sorted(r for r in roles if r)) or "<none>"
-
-
-def _node_row(node: Obj, wide: bool) -> list[str]:
-    ready = next((c for c in node.get("status", {}).get("conditions") or [] if c.get("type") == "Ready"), {})
-    status = "Ready" if ready.get("status") == "True" else "NotReady"
-    if node.get("spec", {}).get("unschedulable"):
-        status += ",SchedulingDisabled"
-    version = (node.get("status", {}).get("nodeInfo") or {}).get("kubeletVersion", "")
-    row = [node["metadata"]["name"], status, node_roles(node), age(node["metadata"].get("creationTimestamp")), version]
-    if wide:
-        addresses = node.get("status", {}).get("addresses") or []
-        info = node.get("status", {}).get("nodeInfo") or {}
-        row += [next((a["address"] for a in addresses if a.get("type") == kind), "<none>")
-                for kind in ("InternalIP", "ExternalIP")]
-        row += [info.get(key) or "<unknown>" for key in ("osImage", "kernelVersion", "containerRuntimeVersion")]
-    return row
+                     for row in lines)
 
 
 def qualified(info: api.ResourceInfo) -> str:
@@ -102,50 +44,23 @@ def labels_text(obj: Obj) -> str:
     return ",".join(f"{k}={v}" for k, v in sorted(labels.items())) or "<none>"
 
 
+def cell_text(cell: Any) -> str:
+    """A Table cell as kubectl prints it: strings as they are, numbers and booleans as Go prints them."""
+    if cell is None:
+        return ""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    return str(cell)
+
+
 def table_rows(info: api.ResourceInfo, items: list[Obj], wide: bool, all_ns: bool,
                show_labels: bool = False) -> tuple[list[str], list[list[str]]]:
-    """kubectl's columns for the kind (NAME and AGE for kinds with no printer)."""
-    if info.resource == "pods":
-        header, rows = ["NAME", "READY", "STATUS", "RESTARTS", "AGE"], [_pod_row(p, wide) for p in items]
-        if wide:
-            header += ["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]
-    elif info.resource == "nodes":
-        header, rows = ["NAME", "STATUS", "ROLES", "AGE", "VERSION"], [_node_row(n, wide) for n in items]
-        if wide:
-            header += ["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]
-    elif info.resource == "namespaces":
-        header = ["NAME", "STATUS", "AGE"]
-        rows = [[n["metadata"]["name"], n.get("status", {}).get("phase", "Active"),
-                 age(n["metadata"].get("creationTimestamp"))] for n in items]
-    elif info.resource == "events":
-        header = ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
-        rows = [[age(e.get("lastTimestamp") or e.get("firstTimestamp")), e.get("type", ""), e.get("reason", ""),
-                 f"{(e.get('involvedObject') or {}).get('kind', '').lower()}/"
-                 f"{(e.get('involvedObject') or {}).get('name', '')}", e.get("message", "")] for e in items]
-    elif info.resource == "configmaps":
-        header = ["NAME", "DATA", "AGE"]
-        rows = [[c["metadata"]["name"], str(len(c.get("data") or {}) + len(c.get("binaryData") or {})),
-                 age(c["metadata"].get("creationTimestamp"))] for c in items]
-    elif info.resource in ("rolebindings", "clusterrolebindings"):
-        header = ["NAME", "ROLE", "AGE"]
-        rows = [[b["metadata"]["name"], f"{b['roleRef']['kind']}/{b['roleRef']['name']}",
-                 age(b["metadata"].get("creationTimestamp"))] for b in items]
-        if wide:
-            header += ["USERS", "GROUPS"]
-            for b, row in zip(items, rows, strict=True):
-                subjects = b.get("subjects") or []
-                row += [",".join(s["name"] for s in subjects if s.get("kind") == "User"),
-                        ",".join(s["name"] for s in subjects if s.get("kind") == "Group")]
-    elif info.resource in ("roles", "clusterroles"):
-        header = ["NAME", "CREATED AT"]
-        rows = [[o["metadata"]["name"], o["metadata"].get("creationTimestamp", "")] for o in items]
-    elif info.resource == "leases":
-        header = ["NAME", "HOLDER", "AGE"]
-        rows = [[o["metadata"]["name"], (o.get("spec") or {}).get("holderIdentity", ""),
-                 age(o["metadata"].get("creationTimestamp"))] for o in items]
-    else:
-        header = ["NAME", "AGE"]
-        rows = [[o["metadata"]["name"], age(o["metadata"].get("creationTimestamp"))] for o in items]
+    """kubectl's columns for the kind, from its printer (NAME and AGE for kinds with none): the priority-1
+    columns only when wide, then LABELS with --show-labels, after NAMESPACE with -A."""
+    columns = printers.columns(info)
+    shown = [i for i, column in enumerate(columns) if wide or column.priority == 0]
+    header = [columns[i].header for i in shown]
+    rows = [[cell_text(cells[i]) for i in shown] for cells in (printers.cells(info, o) for o in items)]
     if show_labels:
         header = [*header, "LABELS"]
         rows = [[*r, labels_text(o)] for o, r in zip(items, rows, strict=True)]
@@ -208,9 +123,10 @@ def dump(doc: Any, output: str) -> str:
 
 
 def render(info: api.ResourceInfo, items: list[Obj], output: str | None, all_ns: bool, single: bool = False,
-           show_labels: bool = False) -> str:
+           show_labels: bool = False, no_headers: bool = False) -> str:
     """`items` as kubectl prints them; `single` when one object was asked for
-    by name (-o json/yaml/jsonpath then show the object, not a List)."""
+    by name (-o json/yaml/jsonpath then show the object, not a List);
+    `no_headers` drops a table's header line (default, wide, custom-columns)."""
     doc: Any = items[0] if single and len(items) == 1 else {"apiVersion": "v1", "kind": "List", "items": items,
                                                              "metadata": {"resourceVersion": ""}}
     if output in ("json", "yaml"):
@@ -220,4 +136,4 @@ def render(info: api.ResourceInfo, items: list[Obj], output: str | None, all_ns:
     if output == "name":
         return "\n".join(f"{qualified(info)}/{o['metadata']['name']}" for o in items)
     header, rows = rows_for(info, items, output, all_ns, show_labels)
-    return table(rows, header)
+    return table(rows, header, no_headers)

@@ -16,7 +16,7 @@ import yaml
 
 from cli.base import ApiClient, fail, main, namespace_option, run_api
 from cli.verbs_write import report
-from kubelite import api
+from kubelite import api, yamlload
 from kubelite.errors import StatusError
 
 HEADER = ("# Please edit the object below. Lines beginning with a '#' will be ignored,\n"
@@ -65,7 +65,7 @@ def edit(ctx: click.Context, resource: str, name: str, output: str | None) -> No
             path.unlink()
             fail("Edit cancelled, no changes made.", code=0)
         try:
-            edited = yaml.safe_load(edited_text)
+            edited = yamlload.load(edited_text, str(path))
         except yaml.YAMLError as err:
             fail(f"error: the edited file is not valid YAML ({str(err).splitlines()[0]}); your changes are in {path}")
         if edited == yaml.safe_load(original):

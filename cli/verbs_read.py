@@ -1,5 +1,5 @@
-"""The verbs that look: get (tables, -o incl. custom-columns, -l, -A, -w, --show-labels, --sort-by), describe,
-logs, trace, api-resources, version and cluster-info."""
+"""The verbs that look: get (tables, -o incl. custom-columns, -l, -A, -w, --show-labels, --sort-by,
+--no-headers), describe, logs, trace, api-resources, version and cluster-info."""
 
 from __future__ import annotations
 
@@ -75,17 +75,20 @@ def sort_by_option(fn: click.decorators.FC) -> click.decorators.FC:
 @click.option("-A", "--all-namespaces", is_flag=True)
 @click.option("-w", "--watch", is_flag=True, help="After listing, watch for changes.")
 @click.option("--show-labels", is_flag=True, help="Show all labels as the last column.")
+@click.option("--no-headers", is_flag=True,
+              help="When using the default or custom-column output format, don't print headers.")
 @sort_by_option
 @namespace_option
 @click.pass_context
 def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str | None, selector: str,
-        field_selector: str, all_namespaces: bool, watch: bool, show_labels: bool, sort_by: str) -> None:
+        field_selector: str, all_namespaces: bool, watch: bool, show_labels: bool, no_headers: bool,
+        sort_by: str) -> None:
     """Display one or many resources (several types: get pods,nodes)."""
     if "," in resource:
         if names or watch or "/" in resource:
             fail("error: several resource types (pods,nodes) take no names and no --watch")
         _get_types(ctx, [r for r in resource.split(",") if r], output, selector, field_selector, all_namespaces,
-                   show_labels, sort_by)
+                   show_labels, sort_by, no_headers)
         return
     if "/" in resource and not names:
         resource, _, name = resource.partition("/")
@@ -104,10 +107,10 @@ def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str |
         items = _sorted(items, sort_by)
         if items:
             # kubectl ends a JSONPath result with no newline of its own
-            click.echo(render(info, items, output, all_namespaces, single=len(names) == 1, show_labels=show_labels),
-                       nl=not (output or "").startswith("jsonpath="))
+            click.echo(render(info, items, output, all_namespaces, single=len(names) == 1, show_labels=show_labels,
+                              no_headers=no_headers), nl=not (output or "").startswith("jsonpath="))
             header, rows = rows_for(info, items, output, all_namespaces, show_labels)
-            widths = column_widths(rows, header)
+            widths = table_widths(rows, header, no_headers)
         elif not watch:
             where = f" in {namespace} namespace" if info.namespaced and not all_namespaces else ""
             click.echo(f"No resources found{where}.", err=True)
@@ -126,11 +129,24 @@ def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str |
                 elif output == "name":
                     click.echo(f"{qualified(info)}/{obj['metadata']['name']}")
                 else:
-                    header, rows = rows_for(info, [obj], output, all_namespaces, show_labels)
-                    widths = [max(w, len(c)) for w, c in zip(widths or column_widths(rows, header), rows[0],
-                                                             strict=True)]
-                    click.echo(format_row(rows[0], widths))
+                    line, widths = watch_row(info, obj, output, all_namespaces, show_labels, no_headers, widths)
+                    click.echo(line)
     run_api(ctx, body)
+
+
+def table_widths(rows: list[list[str]], header: list[str], no_headers: bool) -> list[int]:
+    """The column widths of a printed table: the header's counts unless it was left out."""
+    return column_widths(rows, ["" for _ in header] if no_headers else header)
+
+
+def watch_row(info: api.ResourceInfo, obj: Obj, output: str | None, all_ns: bool, show_labels: bool,
+              no_headers: bool, widths: list[int]) -> tuple[str, list[int]]:
+    """The line `get -w` prints for a changed object in table form, aligned with
+    the table above (`widths`, empty if none; columns only widen), and the
+    widths for the next line."""
+    header, rows = rows_for(info, [obj], output, all_ns, show_labels)
+    widths = [max(w, len(c)) for w, c in zip(widths or table_widths(rows, header, no_headers), rows[0], strict=True)]
+    return format_row(rows[0], widths), widths
 
 
 def _sorted(items: list[Obj], sort_by: str) -> list[Obj]:
@@ -143,7 +159,7 @@ def _sorted(items: list[Obj], sort_by: str) -> list[Obj]:
 
 
 def _get_types(ctx: click.Context, resources: list[str], output: str | None, selector: str, field_selector: str,
-               all_namespaces: bool, show_labels: bool, sort_by: str) -> None:
+               all_namespaces: bool, show_labels: bool, sort_by: str, no_headers: bool) -> None:
     """`get pods,nodes`: a table per type with kind-qualified names, as kubectl."""
     async def body(client: ApiClient, namespace: str) -> None:
         found: list[tuple[api.ResourceInfo, list[Obj]]] = []
@@ -166,15 +182,22 @@ def _get_types(ctx: click.Context, resources: list[str], output: str | None, sel
                 click.echo(render(found[0][0], everything, output, all_namespaces),
                            nl=not output.startswith("jsonpath="))
             return
-        tables = []
-        for info, items in found:
-            header, rows = rows_for(info, items, output, all_namespaces, show_labels)
-            at = 1 if all_namespaces and info.namespaced else 0
-            if not (output or "").startswith(CUSTOM_COLUMNS):
-                rows = [[*row[:at], f"{qualified(info)}/{row[at]}", *row[at + 1:]] for row in rows]
-            tables.append(table(rows, header))
-        click.echo("\n\n".join(tables))
+        click.echo(types_tables(found, output, all_namespaces, show_labels, no_headers))
     run_api(ctx, body)
+
+
+def types_tables(found: list[tuple[api.ResourceInfo, list[Obj]]], output: str | None, all_ns: bool,
+                 show_labels: bool, no_headers: bool) -> str:
+    """`get pods,nodes` in table form: a table per type, names kind-qualified
+    (pod/web) unless the columns are custom; `no_headers` leaves out each header."""
+    tables = []
+    for info, items in found:
+        header, rows = rows_for(info, items, output, all_ns, show_labels)
+        at = 1 if all_ns and info.namespaced else 0
+        if not (output or "").startswith(CUSTOM_COLUMNS):
+            rows = [[*row[:at], f"{qualified(info)}/{row[at]}", *row[at + 1:]] for row in rows]
+        tables.append(table(rows, header, no_headers))
+    return "\n\n".join(tables)
 
 
 @main.command()

@@ -19,7 +19,7 @@ from cli.base import ApiClient, fail, follow_pod, main, namespace_option, parse_
 from cli.manifests import LAST_APPLIED, info_for, read_manifests
 from cli.output import dump, qualified
 from cli.patching import PatchError, apply_patch
-from kubelite import api
+from kubelite import api, yamlload
 from kubelite.errors import Conflict, NotFound
 from kubelite.merge_patch import merge_patch
 
@@ -213,7 +213,7 @@ def patch(ctx: click.Context, resource: str, name: str, patch_text: str | None, 
         except (OSError, UnicodeDecodeError) as err:
             fail(f"error: unable to read {patch_file}: {getattr(err, 'strerror', None) or err}")
     try:
-        document = yaml.safe_load(patch_text or "")
+        document = yamlload.load(patch_text or "", patch_file or "--patch")
     except yaml.YAMLError as err:
         fail(f"error: unable to parse \"{patch_text}\": {str(err).splitlines()[0]}")
 

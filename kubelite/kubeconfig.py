@@ -12,9 +12,11 @@ from typing import Any
 
 import yaml
 
+from kubelite import yamlload
 from kubelite.client import Credentials
 
 DEFAULT_PATH = Path.home() / ".kube" / "config"
+GRPC_EXTENSION = "kubelite.dev/grpc"
 
 
 class KubeconfigError(Exception):
@@ -78,7 +80,7 @@ def load(explicit: str | None = None) -> dict[str, Any]:
                 raise KubeconfigError(f"stat {path}: no such file or directory")
             continue
         try:
-            doc = yaml.safe_load(path.read_text()) or {}
+            doc = yamlload.load(path.read_text(), str(path)) or {}
         except yaml.YAMLError as err:
             raise KubeconfigError(f"error loading config file \"{path}\": {err}") from None
         except (OSError, UnicodeDecodeError) as err:
@@ -129,7 +131,7 @@ def resolve(config: dict[str, Any], context: str | None = None) -> Connection:
     cluster = _entry(config, "clusters", str(ctx_body.get("cluster") or ""))
     user = _entry(config, "users", str(ctx_body.get("user") or ""))
     c_body, u_body = cluster.get("cluster") or {}, user.get("user") or {}
-    server = str(c_body.get("server") or "")
+    server = grpc_server(c_body) or str(c_body.get("server") or "")
     credentials = Credentials(
         ca_cert=_material(c_body, "certificate-authority", cluster["_file"]),
         client_cert=_material(u_body, "client-certificate", user["_file"]),
@@ -139,14 +141,30 @@ def resolve(config: dict[str, Any], context: str | None = None) -> Connection:
     return Connection(server, credentials, str(ctx_body.get("namespace") or "default"), name)
 
 
+def grpc_server(cluster: dict[str, Any]) -> str:
+    """The kubelite gRPC endpoint a cluster entry names in its extension
+    (`server:` is the REST URL real kubectl uses); "" if it names none."""
+    for extension in cluster.get("extensions") or []:
+        if isinstance(extension, dict) and extension.get("name") == GRPC_EXTENSION:
+            body = extension.get("extension")
+            if isinstance(body, dict) and isinstance(body.get("grpc-server"), str):
+                return str(body["grpc-server"])
+    return ""
+
+
 def write(path: Path, server: str, ca: Path, cert: Path, key: Path, cluster: str = "kubelite",
-          user: str = "kubelite-admin", context: str = "kubelite") -> None:
-    """A kubeconfig for one cluster and one user, paths relative to the file."""
+          user: str = "kubelite-admin", context: str = "kubelite", grpc: str = "") -> None:
+    """A kubeconfig for one cluster and one user, paths relative to the file.
+    `server` is the REST URL (real kubectl's); `grpc` the gRPC endpoint(s)
+    kubelite's own CLI uses, kept in a cluster extension kubectl ignores."""
     def rel(p: Path) -> str:
         return os.path.relpath(p, path.parent)
+    cluster_body: dict[str, Any] = {"server": server, "certificate-authority": rel(ca)}
+    if grpc:
+        cluster_body["extensions"] = [{"name": GRPC_EXTENSION, "extension": {"grpc-server": grpc}}]
     doc = {
         "apiVersion": "v1", "kind": "Config", "preferences": {},
-        "clusters": [{"name": cluster, "cluster": {"server": server, "certificate-authority": rel(ca)}}],
+        "clusters": [{"name": cluster, "cluster": cluster_body}],
         "users": [{"name": user, "user": {"client-certificate": rel(cert), "client-key": rel(key)}}],
         "contexts": [{"name": context, "context": {"cluster": cluster, "user": user, "namespace": "default"}}],
         "current-context": context,
@@ -156,7 +174,7 @@ def write(path: Path, server: str, ca: Path, cert: Path, key: Path, cluster: str
 
 
 def set_current_context(path: Path, name: str) -> None:
-    doc = yaml.safe_load(path.read_text()) or {}
+    doc = yamlload.load(path.read_text(), str(path)) or {}
     doc["current-context"] = name
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
 
@@ -170,7 +188,7 @@ def file_to_modify(explicit: str | None) -> Path:
 def set_entry(path: Path, section: str, name: str, fields: dict[str, str]) -> bool:
     """Create or update `name` in `section` ("users" or "contexts") of the
     file at `path`, setting only the given fields. Returns True if it existed."""
-    doc = (yaml.safe_load(path.read_text()) if path.exists() else None) or {
+    doc = (yamlload.load(path.read_text(), str(path)) if path.exists() else None) or {
         "apiVersion": "v1", "kind": "Config", "clusters": [], "users": [], "contexts": [], "current-context": ""}
     inner = {"users": "user", "contexts": "context", "clusters": "cluster"}[section]
     entries = doc.setdefault(section, []) or []

@@ -23,6 +23,9 @@ from kubelite.api.names import dns1123_label, dns1123_subdomain, label_value, qu
 from kubelite.api.quantity import parse_quantity
 from kubelite.api.registry import REVIEWS, ResourceInfo, resource_for_kind
 
+# apimachinery's TotalAnnotationSizeLimitB: keys and values of all annotations together, in bytes
+ANNOTATIONS_SIZE_LIMIT = 256 * 1024
+
 _EXPECTED = {"int": "an integer", "string": "a string", "bool": "a boolean", "float": "a number",
              "dict": "an object", "model": "an object", "list": "a list"}
 
@@ -111,7 +114,16 @@ def _validate_meta(info: ResourceInfo, meta: ObjectMeta) -> list[FieldError]:
         why = qualified_name(key.lower())
         if why:
             causes.append(invalid("metadata.annotations", key, why))
+    if annotations_size(meta.annotations) > ANNOTATIONS_SIZE_LIMIT:
+        causes.append(FieldError("metadata.annotations", "FieldValueTooLong",
+                                 f"Too long: must have at most {ANNOTATIONS_SIZE_LIMIT} bytes"))
     return causes
+
+
+def annotations_size(annotations: dict[str, str] | None) -> int:
+    """The bytes (UTF-8) of every key and value, as Kubernetes counts them."""
+    return sum(len(k.encode("utf-8", "surrogatepass")) + len(v.encode("utf-8", "surrogatepass"))
+               for k, v in (annotations or {}).items())
 
 
 def _path_segment(value: str) -> str | None:
