@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import ssl
+from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
@@ -18,8 +19,12 @@ from apiserver.authn import Authenticator
 from apiserver.authz import Authorizer
 from apiserver.caches import NamespaceCache, PodNodeCache, ResourceCache
 from apiserver.handlers import Handlers
+from apiserver.journeys import JourneyLog
 from apiserver.registry import GenericStore
 from apiserver.transports.grpc import ApiServicer, malformed
+from apiserver.transports.rest.server import RestApi
+from apiserver.transports.rest.server import ssl_context as _rest_ssl_context
+from apiserver.transports.rest.server import start as start_rest
 from etcdlite.client import EtcdClient
 from kubelite import api
 from kubelite.channels import ACCEPT_KEEPALIVE_OPTIONS
@@ -47,6 +52,7 @@ class ApiServerConfig:
     kubelet_client_certificate: str | None = None
     kubelet_client_key: str | None = None
     kubelet_certificate_authority: str | None = None
+    rest_port: int = 0  # the Kubernetes REST API (HTTPS); 0 = not served
 
 
 @dataclass
@@ -62,6 +68,7 @@ class Services:
     rbac: dict[str, ResourceCache]
     bookmark_interval: float = 60.0
     kubelet_credentials: grpc.ChannelCredentials | None = None
+    journeys: JourneyLog = field(default_factory=JourneyLog)
 
 
 async def bootstrap(store: GenericStore) -> None:
@@ -116,6 +123,14 @@ def _credentials(config: ApiServerConfig) -> grpc.ServerCredentials | None:
     return grpc.ssl_server_credentials([(key, cert)], root_certificates=ca, require_client_auth=ca is not None)
 
 
+def rest_ssl_context(config: ApiServerConfig) -> ssl.SSLContext:
+    assert config.tls_cert_file and config.tls_private_key_file
+    try:
+        return _rest_ssl_context(config.tls_cert_file, config.tls_private_key_file, config.client_ca_file)
+    except (OSError, ssl.SSLError) as err:
+        raise ValueError(f"cannot use the TLS certificate or key for the REST API: {err}") from None
+
+
 def _kubelet_credentials(config: ApiServerConfig) -> grpc.ChannelCredentials | None:
     """How the API server authenticates to node agents' log services."""
     if not (config.kubelet_client_certificate and config.kubelet_client_key):
@@ -146,8 +161,12 @@ async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
     services = Services(store, authenticator, authorizer, audit,
                         namespaces, pods, rbac, config.bookmark_interval, kubelet_credentials)
 
-    server = grpc.aio.server(options=ACCEPT_KEEPALIVE_OPTIONS)
-    add_raw_servicer(server, api_pb2.DESCRIPTOR.services_by_name["Api"], ApiServicer(Handlers(services)), malformed)
+    handlers = Handlers(services)
+    # big enough that an oversized object reaches the handlers, which answer
+    # 413 RequestEntityTooLarge as the REST transport does
+    server = grpc.aio.server(options=[*ACCEPT_KEEPALIVE_OPTIONS, ("grpc.max_receive_message_length", 16 << 20),
+                                      ("grpc.max_send_message_length", 64 << 20)])
+    add_raw_servicer(server, api_pb2.DESCRIPTOR.services_by_name["Api"], ApiServicer(handlers), malformed)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     address = f"{config.bind_address}:{config.port}"
@@ -156,10 +175,20 @@ async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
     else:
         server.add_secure_port(address, credentials)
     await server.start()
+    rest_runner = None
+    if config.rest_port:
+        rest_address = f"{config.bind_address}:{config.rest_port}"
+        rest_api = RestApi(handlers, services.journeys, rest_address)
+        context = rest_ssl_context(config) if config.tls_cert_file else None
+        rest_runner = await start_rest(rest_api, config.bind_address, config.rest_port, context)
+        log.info("kubelite-apiserver serving the Kubernetes REST API on %s://%s",
+                 "https" if context else "http", rest_address)
     await health_servicer.set("", health_pb2.HealthCheckResponse.SERVING)
     log.info("kubelite-apiserver serving on %s (%s), etcd %s", address, "TLS" if credentials else "insecure",
              ",".join(config.etcd_servers))
     await stop.wait()
+    if rest_runner is not None:
+        await rest_runner.cleanup()
     await health_servicer.set("", health_pb2.HealthCheckResponse.NOT_SERVING)
     await server.stop(grace=2)
     for cache in caches:

@@ -17,6 +17,8 @@ from apiserver.app import ApiServerConfig, serve
 @click.option("--etcd-servers", required=True, help="Comma-separated etcdlite endpoints (host:port or http://...).")
 @click.option("--bind-address", default="127.0.0.1", show_default=True)
 @click.option("--secure-port", "port", default=6443, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--rest-port", default=0, show_default=True, type=click.IntRange(0, 65535),
+              help="Serve the Kubernetes REST API (what real kubectl speaks) over HTTPS on this port; 0 = off.")
 @click.option("--tls-cert-file", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--tls-private-key-file", type=click.Path(exists=True, dir_okay=False), default=None)
 @click.option("--client-ca-file", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -33,7 +35,7 @@ from apiserver.app import ApiServerConfig, serve
 @click.option("--kubelet-certificate-authority", type=click.Path(exists=True, dir_okay=False), default=None,
               help="CA that signs the node agents' serving certificates.")
 @click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warn", "error"]))
-def main(etcd_servers: str, bind_address: str, port: int, tls_cert_file: str | None,
+def main(etcd_servers: str, bind_address: str, port: int, rest_port: int, tls_cert_file: str | None,
          tls_private_key_file: str | None, client_ca_file: str | None, token_auth_file: str | None,
          audit_log_path: str | None, watch_bookmark_interval: float, kubelet_client_certificate: str | None,
          kubelet_client_key: str | None, kubelet_certificate_authority: str | None, log_level: str) -> None:
@@ -45,7 +47,7 @@ def main(etcd_servers: str, bind_address: str, port: int, tls_cert_file: str | N
         raise click.BadParameter("--tls-cert-file needs --tls-private-key-file", param_hint="--tls-cert-file")
     config = ApiServerConfig(servers, bind_address, port, tls_cert_file, tls_private_key_file, client_ca_file,
                              token_auth_file, audit_log_path, watch_bookmark_interval, kubelet_client_certificate,
-                             kubelet_client_key, kubelet_certificate_authority)
+                             kubelet_client_key, kubelet_certificate_authority, rest_port)
 
     async def run() -> None:
         stop = asyncio.Event()

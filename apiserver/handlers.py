@@ -18,16 +18,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from apiserver import pipeline, pod_logs
-from apiserver.context import Credential, Request
+from apiserver.context import Credential, Request, UserInfo
 from apiserver.registry import ListResult
 from apiserver.stages import authenticate
 from kubelite import api, version
-from kubelite.errors import BadRequest, Expired, StatusError
+from kubelite.errors import BadRequest, Expired, RequestEntityTooLarge, StatusError
 
 Obj = dict[str, Any]
 FIELD_VALIDATION = ("Strict", "Warn", "Ignore")
 PROPAGATION = ("Orphan", "Background", "Foreground")
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+MAX_BODY_BYTES = 3 * 1024 * 1024  # kube-apiserver's limit on a request body, whichever the transport
+
+
+def check_body_size(size: int) -> None:
+    if size > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge(f"Request entity too large: limit is {MAX_BODY_BYTES}")
 
 
 @dataclass
@@ -219,9 +225,17 @@ class Handlers:
                     raise
         return ListResult(deleted, listed.resource_version, "")
 
+    async def authenticate(self, call: Call) -> UserInfo:
+        """Only who is calling, for requests that need no more (discovery,
+        OpenAPI, the version over gRPC): Unauthorized if nobody valid."""
+        request = call.request("get", api.resource_by_name("namespaces"))
+        await authenticate.run(request, self.services)
+        assert request.user is not None
+        return request.user
+
     async def version(self, call: Call) -> Obj:
         """Any authenticated caller may read the server's version."""
-        await authenticate.run(call.request("get", api.resource_by_name("namespaces")), self.services)
+        await self.authenticate(call)
         return version.info()
 
     async def watch(self, call: Call, info: api.ResourceInfo, namespace: str,

@@ -34,6 +34,7 @@ from kubelite.errors import (
     Expired,
     Invalid,
     NotFound,
+    RequestEntityTooLarge,
     ServiceUnavailable,
     StatusError,
 )
@@ -117,6 +118,8 @@ def _store_errors(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[
         except Unavailable as err:
             raise ServiceUnavailable(f"etcdlite is unavailable: {err.message}") from None
         except EtcdliteError as err:
+            if "request is too large" in err.message:  # over etcd's --max-request-bytes: the client's mistake
+                raise RequestEntityTooLarge(err.message) from None
             raise StatusError(f"storage error: {err.message}") from None
     return wrapper
 

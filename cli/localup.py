@@ -82,6 +82,7 @@ def _components(state: ClusterState) -> list[tuple[str, str, list[str]]]:
     etcd_servers = ",".join(f"127.0.0.1:{state.port(n)}" for n in ETCD)
     out.append(("apiserver", "apiserver", [
         "--etcd-servers", etcd_servers, "--secure-port", str(state.port("apiserver")),
+        "--rest-port", str(state.port("apiserver-rest")),
         "--tls-cert-file", str(pki / "apiserver.crt"), "--tls-private-key-file", str(pki / "apiserver.key"),
         "--client-ca-file", str(pki / "ca.crt"), "--audit-log-path", str(d / "logs" / "audit.log"),
         "--kubelet-client-certificate", str(pki / "apiserver-kubelet-client.crt"),
@@ -139,8 +140,9 @@ def up(state_dir: Path, nodes: int, echo: Echo, timeout: float = 90.0) -> Cluste
         state.save()
         if name == "etcd-3":
             time.sleep(0.5)
-    kubeconfig.write(state_dir / "kubeconfig", f"https://{state.apiserver}", state_dir / "pki" / "ca.crt",
-                     state_dir / "pki" / "admin.crt", state_dir / "pki" / "admin.key")
+    kubeconfig.write(state_dir / "kubeconfig", f"https://127.0.0.1:{state.port('apiserver-rest')}",
+                     state_dir / "pki" / "ca.crt", state_dir / "pki" / "admin.crt", state_dir / "pki" / "admin.key",
+                     grpc=f"https://{state.apiserver}")
     asyncio.run(_wait_healthy(state, len(state.nodes), echo, timeout))
     return state
 

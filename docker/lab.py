@@ -30,6 +30,7 @@ OFFLINE_BASE = "kubelite-base:bookworm"
 NODES = ("node-1", "node-2", "node-3")
 ETCD = {"etcd-1": ("10.57.0.11", 12371), "etcd-2": ("10.57.0.12", 12372), "etcd-3": ("10.57.0.13", 12373)}
 APISERVERS = {"apiserver-1": ("10.57.0.21", 16443), "apiserver-2": ("10.57.0.22", 16444)}
+REST_PORTS = (17443, 17444)  # the Kubernetes REST API of apiserver-1 and -2, published on the host
 SERVICES = (*ETCD, *APISERVERS, "scheduler-1", "scheduler-2", "controller-manager", *NODES)
 SANS = ("apiserver-1", "apiserver-2", "10.57.0.21", "10.57.0.22", *NODES, "10.57.0.51", "10.57.0.52", "10.57.0.53")
 
@@ -104,8 +105,9 @@ def make_pki(echo: Echo = print) -> Path:
         echo(f"generated the lab's PKI in {pki} ({len(created)} certificates)")
     servers = ",".join(f"https://127.0.0.1:{port}" for _, port in APISERVERS.values())
     config = LAB / "kubeconfig"
-    kubeconfig.write(config, servers, pki / "ca.crt", pki / "admin.crt", pki / "admin.key",
-                     cluster="kubelite-lab", context="kubelite-lab")
+    # real kubectl talks to one REST endpoint; kubelite's CLI fails over between both gRPC ones
+    kubeconfig.write(config, f"https://127.0.0.1:{REST_PORTS[0]}", pki / "ca.crt", pki / "admin.crt",
+                     pki / "admin.key", cluster="kubelite-lab", context="kubelite-lab", grpc=servers)
     return config
 
 

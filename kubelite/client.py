@@ -29,6 +29,8 @@ from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
 TRACE_KEY = "kubelite-trace-bin"
 _READS = ("Get", "List", "Version")
 Obj = dict[str, Any]
+# lists of many objects may be large; an object itself is at most 3 MiB (the server's limit)
+CLIENT_OPTIONS = [*KEEPALIVE_OPTIONS, ("grpc.max_receive_message_length", 64 << 20)]
 
 
 @dataclass(frozen=True)
@@ -93,13 +95,13 @@ class ApiClient:
         if channel is None:
             creds = self._creds
             if creds.ca_cert is None:
-                channel = grpc.aio.insecure_channel(endpoint, options=KEEPALIVE_OPTIONS)
+                channel = grpc.aio.insecure_channel(endpoint, options=CLIENT_OPTIONS)
             else:
                 channel_creds = grpc.ssl_channel_credentials(creds.ca_cert, creds.client_key, creds.client_cert)
                 if creds.token:
                     channel_creds = grpc.composite_channel_credentials(
                         channel_creds, grpc.metadata_call_credentials(_TokenAuth(creds.token)))
-                options = list(KEEPALIVE_OPTIONS)
+                options = list(CLIENT_OPTIONS)
                 if creds.server_name:
                     options.append(("grpc.ssl_target_name_override", creds.server_name))
                 channel = grpc.aio.secure_channel(endpoint, channel_creds, options=options)

@@ -28,6 +28,7 @@ class LocalApiServer:
     tokens: dict[str, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)  # token -> user, uid, groups
     extra_args: list[str] = field(default_factory=list)
     port: int = field(default_factory=free_port)
+    rest_port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -37,6 +38,10 @@ class LocalApiServer:
     @property
     def endpoint(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def rest_url(self) -> str:
+        return f"https://127.0.0.1:{self.rest_port}"
 
     @property
     def audit_log(self) -> Path:
@@ -50,7 +55,8 @@ class LocalApiServer:
         self.base_dir.mkdir(parents=True, exist_ok=True)
         init_pki(self.pki, nodes=self.nodes)
         args = [sys.executable, "-m", "apiserver", "--etcd-servers", ",".join(self.etcd_endpoints),
-                "--secure-port", str(self.port), "--tls-cert-file", str(self.pki / "apiserver.crt"),
+                "--secure-port", str(self.port), "--rest-port", str(self.rest_port),
+                "--tls-cert-file", str(self.pki / "apiserver.crt"),
                 "--tls-private-key-file", str(self.pki / "apiserver.key"),
                 "--audit-log-path", str(self.audit_log),
                 "--kubelet-client-certificate", str(self.pki / "apiserver-kubelet-client.crt"),

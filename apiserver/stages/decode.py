@@ -12,6 +12,7 @@ import copy
 import json
 from typing import Any
 
+from apiserver import field_validation
 from apiserver.context import Request
 from apiserver.registry import now_rfc3339
 from apiserver.strategies import strategy_for
@@ -42,6 +43,14 @@ def _check_identity(request: Request, obj: dict[str, Any]) -> None:
 
 
 async def run(request: Request, services: Any) -> None:
+    await _decode(request, services)
+    if request.obj is not None and request.subresource != "binding":
+        request.warnings = field_validation.apply(request.obj, request.options.get("field_validation", ""))
+        for warning in request.warnings:
+            request.note(f"dropped {warning} (fieldValidation=Warn)")
+
+
+async def _decode(request: Request, services: Any) -> None:
     verb, sub = request.verb, request.subresource
     if request.info.resource in api.REVIEWS and verb != "create":
         raise MethodNotSupported(f"{request.info.resource}.{request.info.group} is only created, never stored: "

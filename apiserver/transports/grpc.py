@@ -23,6 +23,7 @@ from apiserver.handlers import (
     LogOptions,
     WatchOptions,
     WriteOptions,
+    check_body_size,
 )
 from kubelite import api
 from kubelite.errors import BadRequest, InternalError, NotFound, StatusError, to_rpc_status
@@ -39,6 +40,7 @@ def _json_bytes(obj: Any) -> bytes:
 
 
 def _parse_body(raw: bytes, what: str = "object") -> Any:
+    check_body_size(len(raw))
     try:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -112,6 +114,7 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
 
     async def Patch(self, request: api_pb2.PatchRequest, context: Any) -> api_pb2.Object:
         async def handle(call: Call) -> Any:
+            check_body_size(len(request.patch))
             obj, _ = await self.handlers.patch(
                 call, resolve(request.resource), request.resource.namespace, request.name,
                 request.patch_type or MERGE_PATCH, request.patch,
