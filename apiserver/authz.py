@@ -70,6 +70,19 @@ class Authorizer:
         answered["status"] = {"allowed": decision.allowed, "reason": decision.reason}
         return answered
 
+    def rules_review(self, user: UserInfo, review: dict[str, Any]) -> dict[str, Any]:
+        """Answer a SelfSubjectRulesReview: the rules RBAC grants `user` in
+        the namespace asked about (kubectl auth can-i --list). What the node
+        authorizer grants a node is not listed, so it says incomplete then."""
+        namespace = (review.get("spec") or {}).get("namespace") or ""
+        resource_rules, non_resource = self._rbac.rules(user.name, tuple(user.groups), namespace)
+        node = any(g == "system:nodes" for g in user.groups)
+        status: dict[str, Any] = {"resourceRules": resource_rules, "nonResourceRules": non_resource,
+                                  "incomplete": node}
+        if node:
+            status["evaluationError"] = "the node authorizer's rules are not listed"
+        return {**review, "status": status}
+
     async def check(self, user: UserInfo, verb: str, resource: str, *, group: str = "", version: str = "v1",
                     namespace: str = "", name: str = "", subresource: str = "") -> Decision:
         """The decision for attributes that need not name a served resource

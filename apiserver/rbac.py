@@ -113,6 +113,38 @@ class RBACAuthorizer:
                                           f'"{subject.get("name")}"')
         return Decision(False, "")
 
+    def rules(self, user: str, groups: tuple[str, ...], namespace: str) -> tuple[list[Obj], list[Obj]]:
+        """What `user` may do in `namespace` (kubectl auth can-i --list): the
+        resource rules and the non-resource rules of every role bound to them
+        there or cluster-wide."""
+        if MASTERS in groups:
+            return ([{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                    [{"verbs": ["*"], "nonResourceURLs": ["*"]}])
+        who = Attributes(user=user, groups=groups, verb="", api_group="", resource="", namespace=namespace)
+        resource_rules: list[Obj] = []
+        non_resource: list[Obj] = []
+        for plural in ("clusterrolebindings", "rolebindings"):
+            for binding in self._objects(plural):
+                meta = binding.get("metadata") or {}
+                bound_in = meta.get("namespace", "") if plural == "rolebindings" else ""
+                if plural == "rolebindings" and bound_in != namespace:
+                    continue
+                if not any(_subject_matches(s, who, bound_in) for s in binding.get("subjects") or []):
+                    continue
+                ref = binding.get("roleRef") or {}
+                role = self._role(ref.get("kind", ""), bound_in, ref.get("name", ""))
+                for rule in (role or {}).get("rules") or []:
+                    if rule.get("nonResourceURLs"):
+                        entry = {"verbs": rule.get("verbs") or [], "nonResourceURLs": rule["nonResourceURLs"]}
+                        if entry not in non_resource:
+                            non_resource.append(entry)
+                        continue
+                    entry = {k: rule[k] for k in ("verbs", "apiGroups", "resources", "resourceNames")
+                             if rule.get(k)}
+                    if entry not in resource_rules:
+                        resource_rules.append(entry)
+        return resource_rules, non_resource
+
 
 # --------------------------------------------------------------- bootstrap
 READ = ["get", "list", "watch"]
@@ -198,7 +230,7 @@ def bootstrap_policy() -> list[Obj]:
         ]),
         # every signed-in user may ask what they may do (kubectl auth can-i)
         _cluster_role("system:basic-user", [
-            _rule(["create"], ["selfsubjectaccessreviews"], ("authorization.k8s.io",)),
+            _rule(["create"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"], ("authorization.k8s.io",)),
             _rule(["create"], ["selfsubjectreviews"], ("authentication.k8s.io",))]),
         _binding("cluster-admin", "cluster-admin", "Group", MASTERS),
         _binding("system:basic-user", "system:basic-user", "Group", "system:authenticated"),

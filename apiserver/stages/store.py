@@ -35,6 +35,10 @@ async def run(request: Request, services: Any) -> None:
         request.result = {**request.obj, "status": {"userInfo": {
             "username": user.name, **({"uid": user.uid} if user.uid else {}), "groups": list(user.groups)}}}
         request.note(f'answered, not stored: user "{user.name}"')
+    elif verb == "create" and info.resource == "selfsubjectrulesreviews":
+        assert request.obj is not None and request.user is not None
+        request.result = services.authorizer.rules_review(request.user, request.obj)
+        request.note(f"answered, not stored: {len(request.result['status']['resourceRules'])} resource rules")
     elif verb == "create" and info.resource in api.REVIEWS:
         assert request.obj is not None and request.user is not None
         request.result = await services.authorizer.review(request.user, request.obj)

@@ -1,5 +1,6 @@
 """authorization.k8s.io/v1: SelfSubjectAccessReview, the question "may I?"
-(`kubelite auth can-i`). Never stored: the API server answers it from the
+(`kubelite auth can-i`), and SelfSubjectRulesReview, "what may I do here?"
+(`kubectl auth can-i --list`). Never stored: the API server answers it from the
 same authorizer that judges every request."""
 
 from __future__ import annotations
@@ -39,3 +40,31 @@ class SubjectAccessReviewStatus(Model):
 class SelfSubjectAccessReview(KubeObject):
     spec: SelfSubjectAccessReviewSpec = Field(default_factory=SelfSubjectAccessReviewSpec)
     status: SubjectAccessReviewStatus | None = None
+
+
+class SelfSubjectRulesReviewSpec(Model):
+    namespace: str | None = None
+
+
+class ResourceRule(Model):
+    verbs: list[str]
+    apiGroups: list[str] | None = None
+    resources: list[str] | None = None
+    resourceNames: list[str] | None = None
+
+
+class NonResourceRule(Model):
+    verbs: list[str]
+    nonResourceURLs: list[str] | None = None
+
+
+class SubjectRulesReviewStatus(Model):
+    resourceRules: list[ResourceRule] = Field(default_factory=list)
+    nonResourceRules: list[NonResourceRule] = Field(default_factory=list)
+    incomplete: bool = False
+    evaluationError: str | None = None
+
+
+class SelfSubjectRulesReview(KubeObject):
+    spec: SelfSubjectRulesReviewSpec = Field(default_factory=SelfSubjectRulesReviewSpec)
+    status: SubjectRulesReviewStatus | None = None

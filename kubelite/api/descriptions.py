@@ -544,6 +544,35 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "reason": "Why the action is allowed or not, e.g. which binding allowed it.",
         "evaluationError": "Set when the authorizer had trouble deciding, even if it still answered.",
     },
+    "SelfSubjectRulesReview": {
+        MODEL: "Asks for everything the requesting user may do in a namespace (kubectl auth can-i --list). Only "
+               "created, never stored: the rules come back in status.",
+        "spec": "The namespace asked about.",
+        "status": "The rules, filled in by the server.",
+    },
+    "SelfSubjectRulesReviewSpec": {
+        MODEL: "What a rules review asks about.",
+        "namespace": "The namespace whose rules to list; cluster-wide rules are included too.",
+    },
+    "ResourceRule": {
+        MODEL: "Actions allowed on resources, as one role rule grants them.",
+        "verbs": "The allowed verbs; \"*\" for all.",
+        "apiGroups": "The API groups of the resources; \"\" is the core group, \"*\" all groups.",
+        "resources": "The resources, e.g. pods or pods/log; \"*\" for all.",
+        "resourceNames": "Only objects with these names, when given.",
+    },
+    "NonResourceRule": {
+        MODEL: "Actions allowed on URL paths that are not resources (/healthz, /version, ...).",
+        "verbs": "The allowed HTTP verbs in lower case, e.g. get; \"*\" for all.",
+        "nonResourceURLs": "The paths; a trailing \"*\" matches any path below.",
+    },
+    "SubjectRulesReviewStatus": {
+        MODEL: "The answer to a rules review.",
+        "resourceRules": "What the user may do with resources.",
+        "nonResourceRules": "What the user may do with other paths.",
+        "incomplete": "True when some authorizer cannot list its rules, so the list may be short.",
+        "evaluationError": "Why the list is incomplete, when it is.",
+    },
     "SelfSubjectReview": {
         MODEL: "Asks who the requesting user is (kubectl auth whoami). Only created, never stored: the answer "
                "comes back in status.",

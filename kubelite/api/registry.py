@@ -43,12 +43,14 @@ ALL_RESOURCES: tuple[ResourceInfo, ...] = (
     ResourceInfo(RBAC, "v1", "ClusterRoleBinding", "clusterrolebindings", False, (), rbac.ClusterRoleBinding),
     ResourceInfo("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False, (),
                  authorization.SelfSubjectAccessReview),
+    ResourceInfo("authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", False, (),
+                 authorization.SelfSubjectRulesReview),
     ResourceInfo("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", False, (),
                  authentication.SelfSubjectReview),
 )
 
 # Kinds the API server answers and never stores (create only, no name needed).
-REVIEWS = frozenset({"selfsubjectaccessreviews", "selfsubjectreviews"})
+REVIEWS = frozenset({"selfsubjectaccessreviews", "selfsubjectrulesreviews", "selfsubjectreviews"})
 
 _BY_KIND = {(r.api_version, r.kind): r for r in ALL_RESOURCES}
 _BY_NAME: dict[str, ResourceInfo] = {}

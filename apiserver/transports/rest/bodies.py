@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from apiserver.transports.rest import protobuf_body
 from kubelite import yamlload
 from kubelite.errors import BadRequest, UnsupportedMediaType
 
@@ -28,7 +29,6 @@ def decode_object(raw: bytes, content_type: str) -> Any:
     """The object a POST or PUT sent."""
     kind = media_type(content_type) or JSON
     if kind == PROTOBUF:
-        from apiserver.transports.rest import protobuf_body
         return protobuf_body.decode(raw)
     if kind == JSON:
         try:

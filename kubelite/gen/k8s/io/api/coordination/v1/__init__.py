@@ -1,0 +1,1 @@
+"""Generated from proto/ by `make proto` (scripts/genproto.py). Do not edit."""
