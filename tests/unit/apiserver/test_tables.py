@@ -37,7 +37,8 @@ def test_a_table_as_kube_apiserver_sends_it() -> None:
                                            "description": printers.columns(PODS)[0].description, "priority": 0}
     assert [c["priority"] for c in doc["columnDefinitions"]] == [0, 0, 0, 0, 0, 1, 1, 1, 1]
     (row,) = doc["rows"]
-    assert row["cells"] == ["hello", "1/1", "Running", "0", "5m", "10.1.2.3", "node-1", "<none>", "<none>"]
+    assert row["cells"] == ["hello", "1/1", "Running", "0", printers.age(CREATED), "10.1.2.3", "node-1", "<none>",
+                            "<none>"]
     assert row["object"] == {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
                              "metadata": POD["metadata"]}
     assert "conditions" not in row

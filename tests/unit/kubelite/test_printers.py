@@ -85,11 +85,12 @@ RUNNING = pod(phase="Running", podIP="10.1.2.3",
               conditions=[{"type": "Ready", "status": "True"}],
               containerStatuses=[{"name": "app", "ready": True, "restartCount": 0,
                                   "state": {"running": {"startedAt": ago(minutes=5)}}}])
+RUNNING_CREATED = RUNNING["metadata"]["creationTimestamp"]
 
 
 def test_a_running_pod() -> None:
-    assert printers.cells(info("pods"), RUNNING) == ["web", "1/1", "Running", "0", "5m", "10.1.2.3", "node-1",
-                                                     "<none>", "<none>"]
+    assert printers.cells(info("pods"), RUNNING) == ["web", "1/1", "Running", "0", printers.age(RUNNING_CREATED),
+                                                     "10.1.2.3", "node-1", "<none>", "<none>"]
     assert printers.row_conditions(info("pods"), RUNNING) == []
 
 
@@ -220,7 +221,7 @@ def test_age_reads_like_kubectl(delta: timedelta, expected: str) -> None:
 def test_the_cli_prints_from_the_same_columns() -> None:
     header, rows = table_rows(info("pods"), [RUNNING], wide=False, all_ns=True, show_labels=True)
     assert header == ["NAMESPACE", "NAME", "READY", "STATUS", "RESTARTS", "AGE", "LABELS"]
-    assert rows == [["default", "web", "1/1", "Running", "0", "5m", "<none>"]]
+    assert rows == [["default", "web", "1/1", "Running", "0", printers.age(RUNNING_CREATED), "<none>"]]
     header, _ = table_rows(info("events"), [], wide=True, all_ns=False)
     assert header == ["LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN",
                       "COUNT", "NAME"]
