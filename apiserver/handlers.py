@@ -22,7 +22,7 @@ from apiserver.context import Credential, Request, UserInfo
 from apiserver.registry import ListResult
 from apiserver.stages import authenticate
 from kubelite import api, version
-from kubelite.errors import BadRequest, Expired, RequestEntityTooLarge, StatusError
+from kubelite.errors import BadRequest, Expired, Forbidden, NotFound, RequestEntityTooLarge, StatusError
 
 Obj = dict[str, Any]
 FIELD_VALIDATION = ("Strict", "Warn", "Ignore")
@@ -232,6 +232,19 @@ class Handlers:
         await authenticate.run(request, self.services)
         assert request.user is not None
         return request.user
+
+    async def journey(self, call: Call, audit_id: str) -> Obj:
+        """A recent request's journey by its Audit-Id, for its own user or a
+        member of system:masters."""
+        user = await self.authenticate(call)
+        kept = self.services.journeys.get(audit_id)
+        if kept is None:
+            raise NotFound(f'no journey of a request with audit ID "{audit_id}" is kept by this API server '
+                           f"(it keeps the newest {self.services.journeys.window})")
+        if kept["user"] != user.name and "system:masters" not in user.groups:
+            raise Forbidden(f'the journey of request "{audit_id}" is forbidden: User "{user.name}" did not make it',
+                            kind="journeys", name=audit_id)
+        return dict(kept)
 
     async def version(self, call: Call) -> Obj:
         """Any authenticated caller may read the server's version."""

@@ -18,7 +18,7 @@ WINDOW = 2048
 
 class JourneyLog:
     def __init__(self, window: int = WINDOW) -> None:
-        self._window = window
+        self.window = window
         self._journeys: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def record(self, audit_id: str, method: str, path: str, call: Call) -> None:
@@ -27,7 +27,7 @@ class JourneyLog:
             "auditID": audit_id, "method": method, "path": path, "user": user.name if user else "",
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "spans": [s.to_json() for r in call.requests for s in r.spans]}
-        while len(self._journeys) > self._window:
+        while len(self._journeys) > self.window:
             self._journeys.popitem(last=False)
 
     def get(self, audit_id: str) -> dict[str, Any] | None:

@@ -259,13 +259,21 @@ def logs(ctx: click.Context, pod: str, container: str, follow: bool, tail: int, 
 
 @main.command("trace")
 @click.argument("target")
+@click.argument("audit_id", required=False)
 @namespace_option
 @click.pass_context
-def trace_pod(ctx: click.Context, target: str) -> None:
-    """Show how an existing pod got where it is, from its events (pod/NAME)."""
+def trace_pod(ctx: click.Context, target: str, audit_id: str | None) -> None:
+    """Show how an existing pod got where it is, from its events (pod/NAME),
+    or the journey of a recent request by its Audit-Id (request AUDIT-ID),
+    whichever client made it (real kubectl included)."""
+    if target == "request":
+        if not audit_id:
+            fail("error: trace request takes the Audit-Id of a response")
+        trace_request(ctx, audit_id)
+        return
     kind, _, name = target.partition("/")
-    if not name or kind.lower() not in ("pod", "pods", "po"):
-        fail("error: trace takes pod/NAME")
+    if not name or kind.lower() not in ("pod", "pods", "po") or audit_id:
+        fail("error: trace takes pod/NAME or request AUDIT-ID")
 
     async def body(client: ApiClient, namespace: str) -> None:
         pod = await client.get("pods", name, namespace)
@@ -276,6 +284,17 @@ def trace_pod(ctx: click.Context, target: str) -> None:
             source = (event.get("source") or {}).get("component", "")
             click.echo(f"  {event.get('firstTimestamp', '')}  {source:<18} {event.get('reason', '')}: "
                        f"{event.get('message', '')}")
+    run_api(ctx, body)
+
+
+def trace_request(ctx: click.Context, audit_id: str) -> None:
+    async def body(client: ApiClient, namespace: str) -> None:
+        kept = await client.journey(audit_id)
+        click.echo(f'request {kept["auditID"]}: {kept["method"]} {kept["path"]} by user "{kept["user"]}" '
+                   f'at {kept["time"]}')
+        for span in kept["spans"]:
+            detail = f"  {span['detail']}" if span.get("detail") else ""
+            click.echo(f"  {span['stage']:<17} {span['outcome']:<15} {span['durationMs']:>8.3f} ms{detail}")
     run_api(ctx, body)
 
 

@@ -27,7 +27,7 @@ from kubelite.errors import ServerUnreachable, StatusError, error_from_status, f
 from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
 
 TRACE_KEY = "kubelite-trace-bin"
-_READS = ("Get", "List", "Version")
+_READS = ("Get", "List", "Version", "Journey")
 Obj = dict[str, Any]
 # lists of many objects may be large; an object itself is at most 3 MiB (the server's limit)
 CLIENT_OPTIONS = [*KEEPALIVE_OPTIONS, ("grpc.max_receive_message_length", 64 << 20)]
@@ -207,6 +207,10 @@ class ApiClient:
     async def server_version(self) -> Obj:
         """The API server's /version document."""
         return await self._call("Version", api_pb2.VersionRequest())
+
+    async def journey(self, audit_id: str) -> Obj:
+        """A recent request's journey, by the Audit-Id its response carried."""
+        return await self._call("Journey", api_pb2.JourneyRequest(audit_id=audit_id))
 
     async def bind(self, namespace: str, pod: str, node: str, pod_uid: str = "") -> Obj:
         binding = {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": pod, "namespace": namespace},

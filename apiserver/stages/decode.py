@@ -73,6 +73,10 @@ async def _decode(request: Request, services: Any) -> None:
         request.options["retryable"] = True
         request.obj = _bind(request, current)
         return
+    if verb == "create" and sub == "eviction":
+        request.options["retryable"] = True
+        request.options.update(_eviction_options(request))
+        return
     if verb == "update":
         if not isinstance(request.body, dict):
             raise BadRequest("the request body must be a JSON object")
@@ -115,6 +119,30 @@ def _patched(request: Request, current: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(merged, dict) or not isinstance(merged.get("metadata"), dict):
         raise BadRequest("the patched object must be a JSON object with metadata")
     return merged
+
+
+def _eviction_options(request: Request) -> dict[str, Any]:
+    """pods/eviction (kubectl drain): a policy/v1 Eviction naming the pod,
+    whose deleteOptions say how to delete it."""
+    body = request.body if isinstance(request.body, dict) else None
+    if body is None or body.get("kind") != "Eviction" or body.get("apiVersion") not in ("policy/v1", "policy/v1beta1"):
+        raise BadRequest("the request body must be a policy/v1 Eviction")
+    unknown = sorted(set(body) - {"kind", "apiVersion", "metadata", "deleteOptions"})
+    if unknown:
+        raise BadRequest(f'Eviction: unknown field "{unknown[0]}"')
+    meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
+    if meta.get("name") not in (None, request.name):
+        raise BadRequest(f"name in URL does not match name in Eviction object ({meta.get('name')} vs {request.name})")
+    options = body.get("deleteOptions") or {}
+    if not isinstance(options, dict):
+        raise BadRequest("Eviction.deleteOptions must be an object")
+    grace = options.get("gracePeriodSeconds")
+    if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool) or grace < 0):
+        raise BadRequest("Eviction.deleteOptions.gracePeriodSeconds: must be a non-negative integer")
+    preconditions = options.get("preconditions") or {}
+    return {"grace_period_seconds": grace, "precondition_uid": str(preconditions.get("uid") or ""),
+            "precondition_resource_version": str(preconditions.get("resourceVersion") or ""),
+            "dry_run": request.options.get("dry_run", False) or bool(options.get("dryRun"))}
 
 
 def _bind(request: Request, pod: dict[str, Any]) -> dict[str, Any]:

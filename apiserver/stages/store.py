@@ -43,6 +43,13 @@ async def run(request: Request, services: Any) -> None:
         assert request.obj is not None and request.user is not None
         request.result = await services.authorizer.review(request.user, request.obj)
         request.note(f"answered, not stored: allowed={request.result['status']['allowed']}")
+    elif verb == "create" and request.subresource == "eviction":
+        # no PodDisruptionBudgets yet: an eviction is the pod's deletion
+        if opts.get("dry_run"):
+            request.note("dry run: not evicted")
+        else:
+            await _delete(request, services)
+        request.result = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
     elif verb == "create":
         assert request.obj is not None
         if request.subresource == "binding":
@@ -80,6 +87,9 @@ async def _delete(request: Request, services: Any) -> dict[str, Any]:
     store, info, opts = services.store, request.info, request.options
     current = request.current
     assert current is not None
+    if opts.get("dry_run"):
+        request.note("dry run: not deleted")
+        return current
     grace = opts.get("grace_period_seconds")
     if strategy_for(info).graceful_delete and _graceful(current, grace):
         period = grace if grace is not None else (current.get("spec") or {}).get(

@@ -141,6 +141,9 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
     async def Version(self, request: api_pb2.VersionRequest, context: Any) -> api_pb2.Object:
         return await self._run(context, self.handlers.version)
 
+    async def Journey(self, request: api_pb2.JourneyRequest, context: Any) -> api_pb2.Object:
+        return await self._run(context, lambda call: self.handlers.journey(call, request.audit_id))
+
     async def PodLog(self, request: api_pb2.PodLogRequest, context: Any) -> AsyncIterator[api_pb2.LogChunk]:
         call = Call(credential(context))
         options = LogOptions(request.container, request.follow,

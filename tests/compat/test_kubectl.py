@@ -211,3 +211,40 @@ def test_watch_streams_changes_as_table_rows(state: Path, tmp_path: Path) -> Non
         out, _ = watcher.communicate(timeout=10)
         shutil.rmtree(cache, ignore_errors=True)
     assert any(line.split()[:2] == ["watched", "1"] for line in out.splitlines()), out
+
+
+def test_typed_creates_send_protobuf_and_work(state: Path) -> None:
+    assert kubectl(state, "create", "namespace", "proto").stdout.strip() == "namespace/proto created"
+    out = kubectl(state, "create", "configmap", "settings", "--from-literal=color=blue", "-n", "proto").stdout
+    assert out.strip() == "configmap/settings created"
+    cm = json.loads(kubectl(state, "get", "configmap", "settings", "-n", "proto", "-o", "json").stdout)
+    assert cm["data"] == {"color": "blue"} and "creationTimestamp" in cm["metadata"]
+    kubectl(state, "create", "role", "pod-reader", "--verb=get,list", "--resource=pods", "-n", "proto")
+    kubectl(state, "create", "rolebinding", "jane-reads", "--role=pod-reader", "--user=jane", "-n", "proto")
+    wide = kubectl(state, "get", "rolebinding", "jane-reads", "-n", "proto", "-o", "wide").stdout.splitlines()
+    assert wide[1].split()[:2] == ["jane-reads", "Role/pod-reader"] and "jane" in wide[1]
+
+
+def test_auth_can_i_and_whoami(state: Path, tmp_path: Path) -> None:
+    assert kubectl(state, "auth", "can-i", "create", "pods").stdout.strip() == "yes"
+    whoami = kubectl(state, "auth", "whoami").stdout
+    assert "kubelite-admin" in whoami and "system:masters" in whoami
+    config = _user_kubeconfig(state, tmp_path, "bob")
+    refused = kubectl(state, "auth", "can-i", "delete", "pods", check=False, kubeconfig=config)
+    assert refused.returncode == 1 and refused.stdout.strip() == "no"
+    listed = kubectl(state, "auth", "can-i", "--list", kubeconfig=config).stdout
+    assert "selfsubjectaccessreviews.authorization.k8s.io" in listed and "[create]" in listed
+    assert kubectl(state, "auth", "can-i", "delete", "pods", "--as", "bob", check=False).stdout.strip() == "no"
+
+
+def test_a_kubectl_requests_journey_is_shown_by_its_audit_id(state: Path) -> None:
+    verbose = kubectl(state, "get", "namespace", "default", "-v=8")
+    audit_ids = [line.split("Audit-Id:", 1)[1].strip() for line in verbose.stderr.splitlines()
+                 if "Audit-Id:" in line]
+    assert audit_ids, verbose.stderr
+    out = kubelite("trace", "request", audit_ids[-1], state=state).stdout
+    assert "GET /api/v1/namespaces/default" in out and 'user "kubelite-admin"' in out
+    stages = [line.split()[0] for line in out.splitlines()[1:]]
+    assert stages == ["authenticate", "audit", "authorize", "decode", "admit-mutating", "validate",
+                      "admit-validating", "store"]
+    assert 'via x509' in out and "RBAC: allowed" in out

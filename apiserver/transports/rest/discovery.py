@@ -30,6 +30,8 @@ class Subresource:
     name: str
     kind: str
     verbs: tuple[str, ...]
+    group: str | None = None  # the response kind's group and version, when not the resource's
+    version: str | None = None
 
 
 def subresources(info: api.ResourceInfo) -> list[Subresource]:
@@ -37,7 +39,9 @@ def subresources(info: api.ResourceInfo) -> list[Subresource]:
     if strategy_for(info).has_status:
         out.append(Subresource("status", info.kind, ("get", "patch", "update")))
     if info.resource == "pods":
-        out += [Subresource("binding", "Binding", ("create",)), Subresource("log", "Pod", ("get",))]
+        out += [Subresource("binding", "Binding", ("create",)),
+                Subresource("eviction", "Eviction", ("create",), "policy", "v1"),
+                Subresource("log", "Pod", ("get",))]
     return out
 
 
@@ -61,7 +65,8 @@ def _aggregated_resource(info: api.ResourceInfo) -> dict[str, Any]:
     subs = subresources(info)
     if subs:
         entry["subresources"] = [{"subresource": s.name, "responseKind": _response_kind(
-            info.group, info.version, s.kind), "verbs": list(s.verbs)} for s in subs]
+            info.group if s.group is None else s.group, s.version or info.version, s.kind), "verbs": list(s.verbs)}
+            for s in subs]
     return entry
 
 
@@ -90,8 +95,11 @@ def _resource_list(group: str, version: str) -> dict[str, Any]:
             entry["categories"] = CATEGORIES[info.resource]
         resources.append(entry)
         for sub in subresources(info):
-            resources.append({"name": f"{info.resource}/{sub.name}", "singularName": "",
-                              "namespaced": info.namespaced, "kind": sub.kind, "verbs": list(sub.verbs)})
+            entry = {"name": f"{info.resource}/{sub.name}", "singularName": "", "namespaced": info.namespaced,
+                     "kind": sub.kind, "verbs": list(sub.verbs)}
+            if sub.group is not None:
+                entry.update(group=sub.group, version=sub.version)
+            resources.append(entry)
     group_version = f"{group}/{version}" if group else version
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": group_version, "resources": resources}
 

@@ -435,8 +435,8 @@ class _Paths:
             "get", f"read{self._gv_id}NamespacedPodLog", pod_gvk, "Read the output of one of the pod's "
             "containers, from its node.", _LOG_PARAMETERS,
             _responses({"type": "string"}, "200", media_type="text/plain")))
-        # pods/eviction joins this list when the API server serves it (discovery does not list it yet)
-        for model, description in ((Binding, "Assign the pod to a node (the scheduler's way of placing it)."),):
+        for model, description in ((Binding, "Assign the pod to a node (the scheduler's way of placing it)."),
+                                   (Eviction, "Ask for the pod to be deleted (kubectl drain).")):
             group, version, kind = _WIRE_KINDS[model]
             ref = self._schemas.ref(model)
             self._path(f"{item}/{kind.lower()}", item_scope, post=self._op(

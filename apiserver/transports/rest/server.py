@@ -350,12 +350,12 @@ class RestApi:
     async def _create(self, request: web.Request, target: paths.ResourcePath) -> web.StreamResponse:
         assert target.info is not None
         body = await self._body(request)
-        if target.name and target.subresource not in ("binding",):
+        if target.name and target.subresource not in ("binding", "eviction"):
             raise MethodNotSupported(f"the server does not allow this method on the requested resource "
                                      f"(POST {request.path})")
         obj = await self.handlers.create(request["call"], target.info, target.namespace, body,
                                          self._write_options(request), target.subresource, target.name)
-        if target.subresource == "binding":
+        if target.subresource in ("binding", "eviction"):
             return json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                                   "code": 201}, 201)
         return self._respond(request, target.info, obj, 201)

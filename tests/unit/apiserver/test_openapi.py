@@ -107,7 +107,7 @@ def test_pods_have_kubernetes_paths_operation_ids_and_parameters() -> None:
     ns = "/api/v1/namespaces/{namespace}/pods"
     assert {p for p in doc["paths"] if "/pods" in p} == {
         "/api/v1/pods", ns, f"{ns}/{{name}}", f"{ns}/{{name}}/status", f"{ns}/{{name}}/log",
-        f"{ns}/{{name}}/binding"}
+        f"{ns}/{{name}}/binding", f"{ns}/{{name}}/eviction"}
     ops = {(path, verb): op for path, verb, op in _operations(doc)}
     assert {(verb, op["operationId"], op["x-kubernetes-action"]) for (path, verb), op in ops.items()
             if path == ns} == {("get", "listCoreV1NamespacedPod", "list"),
@@ -124,6 +124,8 @@ def test_pods_have_kubernetes_paths_operation_ids_and_parameters() -> None:
     assert {"container", "follow", "tailLines"} <= names[(f"{ns}/{{name}}/log", "get")]
     assert ops[(f"{ns}/{{name}}/binding", "post")]["x-kubernetes-group-version-kind"] == {
         "group": "", "version": "v1", "kind": "Binding"}
+    assert ops[(f"{ns}/{{name}}/eviction", "post")]["x-kubernetes-group-version-kind"] == {
+        "group": "policy", "version": "v1", "kind": "Eviction"}
     assert ops[(ns, "get")]["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/io.k8s.api.core.v1.PodList"}
 

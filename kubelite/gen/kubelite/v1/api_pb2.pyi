@@ -5,6 +5,12 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class JourneyRequest(_message.Message):
+    __slots__ = ("audit_id",)
+    AUDIT_ID_FIELD_NUMBER: _ClassVar[int]
+    audit_id: str
+    def __init__(self, audit_id: _Optional[str] = ...) -> None: ...
+
 class VersionRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -90,6 +90,11 @@ class ApiStub:
                 request_serializer=kubelite_dot_v1_dot_api__pb2.VersionRequest.SerializeToString,
                 response_deserializer=kubelite_dot_v1_dot_api__pb2.Object.FromString,
                 _registered_method=True)
+        self.Journey = channel.unary_unary(
+                '/kubelite.v1.Api/Journey',
+                request_serializer=kubelite_dot_v1_dot_api__pb2.JourneyRequest.SerializeToString,
+                response_deserializer=kubelite_dot_v1_dot_api__pb2.Object.FromString,
+                _registered_method=True)
 
 
 class ApiServicer:
@@ -166,6 +171,14 @@ class ApiServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def Journey(self, request, context):
+        """The journey of a recent request (any transport) by its Audit-Id: the
+        stages, rule and store write --trace shows. Only its user, or an admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ApiServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -222,6 +235,11 @@ def add_ApiServicer_to_server(servicer, server):
             'Version': grpc.unary_unary_rpc_method_handler(
                     servicer.Version,
                     request_deserializer=kubelite_dot_v1_dot_api__pb2.VersionRequest.FromString,
+                    response_serializer=kubelite_dot_v1_dot_api__pb2.Object.SerializeToString,
+            ),
+            'Journey': grpc.unary_unary_rpc_method_handler(
+                    servicer.Journey,
+                    request_deserializer=kubelite_dot_v1_dot_api__pb2.JourneyRequest.FromString,
                     response_serializer=kubelite_dot_v1_dot_api__pb2.Object.SerializeToString,
             ),
     }
@@ -521,6 +539,33 @@ class Api:
             target,
             '/kubelite.v1.Api/Version',
             kubelite_dot_v1_dot_api__pb2.VersionRequest.SerializeToString,
+            kubelite_dot_v1_dot_api__pb2.Object.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Journey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/kubelite.v1.Api/Journey',
+            kubelite_dot_v1_dot_api__pb2.JourneyRequest.SerializeToString,
             kubelite_dot_v1_dot_api__pb2.Object.FromString,
             options,
             channel_credentials,
