@@ -18,9 +18,9 @@ import yaml
 from cli.base import ApiClient, fail, follow_pod, main, namespace_option, parse_duration, print_journey, run_api
 from cli.manifests import LAST_APPLIED, info_for, read_manifests
 from cli.output import dump, qualified
-from cli.patching import PatchError, apply_patch
 from kubelite import api, yamlload
-from kubelite.errors import Conflict, NotFound
+from kubelite.client import PATCH_TYPES
+from kubelite.errors import NotFound
 from kubelite.merge_patch import merge_patch
 
 Obj = dict[str, Any]
@@ -218,27 +218,23 @@ def patch(ctx: click.Context, resource: str, name: str, patch_text: str | None, 
         fail(f"error: unable to parse \"{patch_text}\": {str(err).splitlines()[0]}")
 
     async def body(client: ApiClient, namespace: str) -> None:
+        # the server applies the patch (kubectl --dry-run=client computes it locally; here the
+        # server computes it in a dry run, so there is one implementation of every patch type)
         info = api.resource_by_name(resource)
-        for _ in range(5):  # read, patch, write on the version read; again if it changed meanwhile
-            current = await client.get(info.resource, name, namespace)
-            try:
-                patched = apply_patch(current, document, patch_type)
-            except PatchError as err:
-                fail(f"The request is invalid: {err}")
-            if patched == current:
-                report(info, current, "patched (no change)", dry_run, output)
-                return
-            if dry_run == "client":
-                report(info, patched, "patched", dry_run, output)
-                return
-            try:
-                saved = await client.update(info.resource, patched, namespace, dry_run=dry_run == "server")
-            except Conflict:
-                continue
-            report(info, saved, "patched", dry_run, output)
-            return
-        fail(f'error: {qualified(info)} "{name}" kept changing while it was patched; try again')
+        before = await client.get(info.resource, name, namespace)
+        saved = await client.patch(info.resource, name, document, namespace, dry_run=dry_run != "none",
+                                   patch_type=PATCH_TYPES[patch_type])
+        unchanged = saved["metadata"].get("resourceVersion") == before["metadata"].get("resourceVersion") and (
+            dry_run == "none" or _same_content(saved, before))
+        report(info, saved, "patched (no change)" if unchanged else "patched", dry_run, output)
     run_api(ctx, body)
+
+
+def _same_content(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    def strip(obj: dict[str, Any]) -> dict[str, Any]:
+        meta = {k: v for k, v in obj.get("metadata", {}).items() if k not in ("resourceVersion", "managedFields")}
+        return {**obj, "metadata": meta}
+    return strip(a) == strip(b)
 
 
 def _split(values: tuple[str, ...]) -> list[str]:

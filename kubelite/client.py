@@ -29,6 +29,9 @@ from kubelite.gen.kubelite.v1 import api_pb2, api_pb2_grpc
 TRACE_KEY = "kubelite-trace-bin"
 _READS = ("Get", "List", "Version", "Journey")
 Obj = dict[str, Any]
+MERGE_PATCH = "application/merge-patch+json"
+PATCH_TYPES = {"merge": MERGE_PATCH, "strategic": "application/strategic-merge-patch+json",
+               "json": "application/json-patch+json", "apply": "application/apply-patch+yaml"}
 # lists of many objects may be large; an object itself is at most 3 MiB (the server's limit)
 CLIENT_OPTIONS = [*KEEPALIVE_OPTIONS, ("grpc.max_receive_message_length", 64 << 20)]
 
@@ -189,10 +192,15 @@ class ApiClient:
         req = api_pb2.UpdateRequest(resource=self.ref(resource, namespace), object=json.dumps(obj).encode())
         return await self._call("UpdateStatus", req)
 
-    async def patch(self, resource: str, name: str, patch: Obj, namespace: str = "", status: bool = False,
-                    dry_run: bool = False) -> Obj:
+    async def patch(self, resource: str, name: str, patch: Any, namespace: str = "", status: bool = False,
+                    dry_run: bool = False, patch_type: str = MERGE_PATCH, field_manager: str = "",
+                    force: bool = False) -> Obj:
+        """Patch on the server: `patch_type` is the patch's media type (JSON
+        merge patch by default; strategic merge patch, JSON patch, or
+        server-side apply with a field manager)."""
         req = api_pb2.PatchRequest(resource=self.ref(resource, namespace), name=name,
-                                   patch=json.dumps(patch).encode(), status=status, dry_run=dry_run)
+                                   patch=json.dumps(patch).encode(), status=status, dry_run=dry_run,
+                                   patch_type=patch_type, field_manager=field_manager, force=force)
         return await self._call("Patch", req)
 
     async def delete(self, resource: str, name: str, namespace: str = "", grace_period_seconds: int | None = None,

@@ -59,7 +59,8 @@ async def mutate(request: Request, services: Any) -> None:
 
 
 async def check(request: Request, services: Any) -> None:
-    if request.verb != "create" or request.subresource or not request.info.namespaced:
+    creates = request.verb == "create" or (request.verb == "patch" and request.options.get("created"))
+    if not creates or request.subresource or not request.info.namespaced:
         return
     namespace = request.namespace
     phase = services.namespaces.phase(namespace)

@@ -9,18 +9,16 @@ there is one, is kept as `request.current` for admission and validation.
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
-from apiserver import field_validation
+from apiserver import field_validation, patching
 from apiserver.context import Request
+from apiserver.patching import apply
 from apiserver.registry import now_rfc3339
 from apiserver.strategies import strategy_for
 from kubelite import api
-from kubelite.errors import BadRequest, Conflict, MethodNotSupported, UnsupportedMediaType
-from kubelite.merge_patch import merge_patch
+from kubelite.errors import BadRequest, Conflict, MethodNotSupported, NotFound
 
-MERGE_PATCH = "application/merge-patch+json"
 READ_ONLY = {"get", "list", "watch", "deletecollection"}
 
 
@@ -44,10 +42,16 @@ def _check_identity(request: Request, obj: dict[str, Any]) -> None:
 
 async def run(request: Request, services: Any) -> None:
     await _decode(request, services)
-    if request.obj is not None and request.subresource != "binding":
-        request.warnings = field_validation.apply(request.obj, request.options.get("field_validation", ""))
-        for warning in request.warnings:
-            request.note(f"dropped {warning} (fieldValidation=Warn)")
+    if request.obj is None or request.subresource == "binding":
+        return
+    request.warnings = field_validation.apply(request.obj, request.options.get("field_validation", ""))
+    for warning in request.warnings:
+        request.note(f"dropped {warning} (fieldValidation=Warn)")
+    manager = request.options.get("field_manager", "")
+    if manager and request.options.get("patch_type") != patching.APPLY_PATCH:
+        # a write by a named manager owns the fields it set (server-side apply's conflicts need it)
+        request.obj = apply.record_update(request.current, request.obj, manager, now_rfc3339(),
+                                          subresource=request.subresource)
 
 
 async def _decode(request: Request, services: Any) -> None:
@@ -64,7 +68,18 @@ async def _decode(request: Request, services: Any) -> None:
         request.obj = copy.deepcopy(request.body)
         _check_identity(request, request.obj)
         return
-    current = await services.store.get(request.info, request.namespace, request.name)
+    try:
+        current = await services.store.get(request.info, request.namespace, request.name)
+    except NotFound:
+        if verb == "patch" and request.options.get("patch_type") == patching.APPLY_PATCH:
+            # server-side apply of an object that does not exist creates it
+            request.options["created"] = True
+            obj = _patched(request, None)
+            _check_identity(request, obj)
+            request.obj = obj
+            return
+        raise
+    request.options.pop("created", None)
     request.current = current
     if verb == "delete":
         request.options["retryable"] = True
@@ -103,21 +118,21 @@ async def _decode(request: Request, services: Any) -> None:
     raise BadRequest(f"unsupported verb {verb!r} on {request.info.resource}")
 
 
-def _patched(request: Request, current: dict[str, Any]) -> dict[str, Any]:
-    """The stored object with the request's patch applied, by its type."""
-    patch_type = request.options.get("patch_type", MERGE_PATCH)
-    if patch_type != MERGE_PATCH:
-        raise UnsupportedMediaType(f"the body of the request was in an unknown format - accepted media types "
-                                   f"include: {MERGE_PATCH}")
-    try:
-        body = json.loads(request.options.get("patch") or b"")
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise BadRequest(f"the patch is not valid JSON: {err}") from None
-    if not isinstance(body, dict):
-        raise BadRequest("a merge patch must be a JSON object")
-    merged = merge_patch(current, body)
-    if not isinstance(merged, dict) or not isinstance(merged.get("metadata"), dict):
-        raise BadRequest("the patched object must be a JSON object with metadata")
+def _patched(request: Request, current: dict[str, Any] | None) -> dict[str, Any]:
+    """The stored object with the request's patch applied, by its type (for
+    server-side apply, `current` is None when the apply creates the object)."""
+    patch_type = request.options.get("patch_type") or patching.MERGE_PATCH
+    body = request.options.get("patch") or b""
+    if patch_type == patching.APPLY_PATCH:
+        applied = apply.parse_applied(body)
+        return apply.apply(current, applied, request.options.get("field_manager", ""),
+                           bool(request.options.get("force")), now_rfc3339(), subresource=request.subresource)
+    if request.options.get("force"):
+        raise BadRequest("force: Forbidden: may not be specified for non-apply patch")
+    assert current is not None
+    merged = patching.apply_patch(patch_type, current, body, request.info)
+    if not isinstance(merged.get("metadata"), dict):
+        raise BadRequest("the patched object must have metadata")
     return merged
 
 

@@ -58,6 +58,11 @@ async def run(request: Request, services: Any) -> None:
             written = await store.create(info, request.obj, dry_run=opts.get("dry_run", False))
         request.result = written.obj
         request.note("dry run: not stored" if opts.get("dry_run") else written.describe())
+    elif verb == "patch" and opts.get("created"):
+        assert request.obj is not None  # server-side apply of an object that did not exist
+        written = await store.create(info, request.obj, dry_run=opts.get("dry_run", False))
+        request.result = written.obj
+        request.note("dry run: not stored" if opts.get("dry_run") else f"created by apply; {written.describe()}")
     elif verb in ("update", "patch"):
         assert request.obj is not None
         expected = (request.obj.get("metadata") or {}).get("resourceVersion") or ""
@@ -68,11 +73,23 @@ async def run(request: Request, services: Any) -> None:
             request.result = request.obj
             request.note("dry run: not stored")
             return
+        if request.current is not None and _same(request.obj, request.current):
+            # as kube-apiserver: a write that changes nothing is not written (no new resourceVersion)
+            request.result = request.current
+            request.note("no change: not written")
+            return
         written = await store.update(info, request.obj, expected)
         request.result = written.obj
         request.note(written.describe())
     elif verb == "delete":
         request.result = await _delete(request, services)
+
+
+def _same(new: dict[str, Any], old: dict[str, Any]) -> bool:
+    def content(obj: dict[str, Any]) -> dict[str, Any]:
+        meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in ("resourceVersion", "managedFields")}
+        return {**obj, "metadata": meta}
+    return content(new) == content(old)
 
 
 def _rv_required(request: Request) -> Invalid:

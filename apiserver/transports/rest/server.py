@@ -42,13 +42,9 @@ from kubelite.errors import (
     NotAcceptable,
     RequestEntityTooLarge,
     StatusError,
-    UnsupportedMediaType,
 )
 
 log = logging.getLogger(__name__)
-PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json",
-               "application/strategic-merge-patch+json", "application/apply-patch+yaml")
-APPLY_PATCH = "application/apply-patch+yaml"
 JSON_TYPE = "application/json"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -376,16 +372,8 @@ class RestApi:
             raise MethodNotSupported(f"the server does not allow this method on the requested resource "
                                      f"(PATCH {request.path})")
         patch_type = bodies.media_type(request.headers.get("Content-Type", ""))
-        if patch_type not in PATCH_TYPES:
-            raise UnsupportedMediaType(f"the body of the request was in an unknown format - accepted media types "
-                                       f"include: {', '.join(PATCH_TYPES)}")
-        force = bodies.boolean(request.query, "force")
-        if force and patch_type != APPLY_PATCH:
-            raise BadRequest("force: Forbidden: may not be specified for non-apply patch")
         options = self._write_options(request)
-        if patch_type == APPLY_PATCH and not options.field_manager:
-            raise BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required "
-                             "for apply patch")
+        force = bodies.boolean(request.query, "force")
         obj, created = await self.handlers.patch(request["call"], target.info, target.namespace, target.name,
                                                  patch_type, await request.read(), options, target.subresource,
                                                  force)
