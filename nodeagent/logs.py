@@ -51,9 +51,13 @@ class LogServicer(api_pb2_grpc.NodeLogsServicer):
             else:
                 while chunk := f.read(CHUNK):
                     yield api_pb2.LogChunk(data=chunk)
-            while request.follow:
+            # a previous instance never writes again; the current one until it stops
+            writing = request.follow and not request.previous
+            while writing:
+                writing = self.runtime.writing(request.pod_uid, request.container)
                 chunk = f.read(CHUNK)
-                if chunk:
+                while chunk:  # what it wrote before it stopped is sent too
                     yield api_pb2.LogChunk(data=chunk)
-                else:
+                    chunk = f.read(CHUNK)
+                if writing:
                     await asyncio.sleep(FOLLOW_POLL)  # like `tail -f`: the file is the only source

@@ -73,7 +73,8 @@ async def run(request: Request, services: Any) -> None:
             request.result = request.obj
             request.note("dry run: not stored")
             return
-        if request.current is not None and _same(request.obj, request.current):
+        current_rv = (request.current or {}).get("metadata", {}).get("resourceVersion")
+        if request.current is not None and expected == current_rv and _same(request.obj, request.current):
             # as kube-apiserver: a write that changes nothing is not written (no new resourceVersion)
             request.result = request.current
             request.note("no change: not written")

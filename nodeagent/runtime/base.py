@@ -41,3 +41,8 @@ class ContainerRuntime(Protocol):
     def log_path(self, uid: str, container: str, previous: bool = False) -> Path | None:
         """Where a container's output is, or None if this runtime keeps none."""
         ...
+
+    def writing(self, uid: str, container: str) -> bool:
+        """Whether the container's current instance is running, so its log may
+        still grow (a followed log ends when it stops, as the kubelet's does)."""
+        ...

@@ -36,3 +36,6 @@ class FakeRuntime:
 
     def log_path(self, uid: str, container: str, previous: bool = False) -> Path | None:
         return None  # nothing runs, so nothing is logged
+
+    def writing(self, uid: str, container: str) -> bool:
+        return False

@@ -127,6 +127,11 @@ class ProcessRuntime:
         """The current instance's log, or the previous (terminated) one's."""
         return self.root / "pods" / uid / (f"{container}.previous.log" if previous else f"{container}.log")
 
+    def writing(self, uid: str, container: str) -> bool:
+        record = self._pods.get(uid)
+        instance = record.containers.get(container) if record is not None else None
+        return instance is not None and instance.running()
+
     # ----------------------------------------------------------------- sync
     async def sync(self, pod: Obj) -> PodState:
         meta, spec = pod["metadata"], pod.get("spec") or {}

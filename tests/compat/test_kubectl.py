@@ -248,3 +248,139 @@ def test_a_kubectl_requests_journey_is_shown_by_its_audit_id(state: Path) -> Non
     assert stages == ["authenticate", "audit", "authorize", "decode", "admit-mutating", "validate",
                       "admit-validating", "store"]
     assert 'via x509' in out and "RBAC: allowed" in out
+
+
+def test_apply_creates_then_is_unchanged_then_configures_by_strategic_merge(state: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "app.yaml"
+    manifest.write_text(POD.format(name="app"))
+    assert kubectl(state, "apply", "-f", str(manifest)).stdout.strip() == "pod/app created"
+    assert kubectl(state, "apply", "-f", str(manifest)).stdout.strip() == "pod/app unchanged"
+    manifest.write_text(POD.format(name="app").replace("app: app", "app: app\n    tier: b"))
+    assert kubectl(state, "apply", "-f", str(manifest)).stdout.strip() == "pod/app configured"
+    pod = json.loads(kubectl(state, "get", "pod", "app", "-o", "json", "--show-managed-fields").stdout)
+    assert pod["metadata"]["labels"] == {"app": "app", "tier": "b"}
+    assert "kubectl.kubernetes.io/last-applied-configuration" in pod["metadata"]["annotations"]
+    managers = {(m["manager"], m["operation"]) for m in pod["metadata"]["managedFields"]}
+    assert ("kubectl-client-side-apply", "Update") in managers
+    dry = kubectl(state, "apply", "-f", str(manifest), "--dry-run=server", "-o", "name").stdout.strip()
+    assert dry == "pod/app"
+
+
+def test_server_side_apply_owns_fields_and_reports_conflicts(state: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "ssa.yaml"
+    manifest.write_text(POD.format(name="ssa"))
+    assert kubectl(state, "apply", "--server-side", "-f", str(manifest)).stdout.strip() == "pod/ssa serverside-applied"
+    pod = json.loads(kubectl(state, "get", "pod", "ssa", "-o", "json", "--show-managed-fields").stdout)
+    (entry,) = [m for m in pod["metadata"]["managedFields"] if m["operation"] == "Apply"]
+    assert entry["manager"] == "kubectl" and entry["fieldsType"] == "FieldsV1"
+    assert 'k:{"name":"main"}' in entry["fieldsV1"]["f:spec"]["f:containers"]
+    kubectl(state, "label", "pod", "ssa", "owner=label")
+    kubectl(state, "patch", "pod", "ssa", "--field-manager", "other", "-p",
+            '{"metadata":{"annotations":{"note":"mine"}}}')
+    changed = tmp_path / "ssa2.yaml"
+    changed.write_text(POD.format(name="ssa").replace("  labels:\n", "  annotations:\n    note: theirs\n  labels:\n"))
+    conflict = kubectl(state, "apply", "--server-side", "-f", str(changed), check=False)
+    assert conflict.returncode == 1
+    assert 'error: Apply failed with 1 conflict: conflict with "other" using v1: .metadata.annotations.note' in \
+        conflict.stderr
+    forced = kubectl(state, "apply", "--server-side", "--force-conflicts", "-f", str(changed))
+    assert forced.stdout.strip() == "pod/ssa serverside-applied"
+    pod = json.loads(kubectl(state, "get", "pod", "ssa", "-o", "json").stdout)
+    assert pod["metadata"]["annotations"]["note"] == "theirs" and pod["metadata"]["labels"]["owner"] == "label"
+
+
+def test_replace_patch_label_annotate_and_edit(state: Path, tmp_path: Path) -> None:
+    cm = tmp_path / "cm.yaml"
+    cm.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: knobs\ndata:\n  a: '1'\n")
+    kubectl(state, "create", "-f", str(cm))
+    current = json.loads(kubectl(state, "get", "cm", "knobs", "-o", "json").stdout)
+    current["data"]["b"] = "2"
+    assert kubectl(state, "replace", "-f", "-", stdin=json.dumps(current)).stdout.strip() == "configmap/knobs replaced"
+    assert kubectl(state, "patch", "cm", "knobs", "-p", '{"data":{"c":"3"}}').stdout.strip() == \
+        "configmap/knobs patched"
+    kubectl(state, "patch", "cm", "knobs", "--type", "merge", "-p", '{"data":{"a":null}}')
+    kubectl(state, "patch", "cm", "knobs", "--type", "json", "-p", '[{"op":"replace","path":"/data/b","value":"two"}]')
+    bad = kubectl(state, "patch", "cm", "knobs", "--type", "json", "-p", '[{"op":"remove","path":"/data/zzz"}]',
+                  check=False)
+    assert bad.returncode == 1
+    assert bad.stderr.strip() == ("The request is invalid: error in remove for path: '/data/zzz': unable to remove "
+                                  "nonexistent key: zzz: missing value")
+    assert kubectl(state, "label", "cm", "knobs", "color=blue").stdout.strip() == "configmap/knobs labeled"
+    assert kubectl(state, "annotate", "cm", "knobs", "note=hi").stdout.strip() == "configmap/knobs annotated"
+    editor = tmp_path / "editor.sh"
+    editor.write_text("#!/bin/sh\nsed -i 's/c: \"3\"/c: \"three\"/' \"$1\"\n")
+    editor.chmod(0o755)
+    env_edit = {**os.environ, "KUBE_EDITOR": str(editor), "KUBECONFIG": str(state / "kubeconfig")}
+    cache = tempfile.mkdtemp(prefix="kubectl-cache-")
+    edited = subprocess.run([str(KUBECTL), "--cache-dir", cache, "edit", "cm", "knobs"], capture_output=True,
+                            text=True, env={**env_edit, "HOME": cache}, timeout=60)
+    shutil.rmtree(cache, ignore_errors=True)
+    assert edited.returncode == 0 and edited.stdout.strip() == "configmap/knobs edited", edited.stderr
+    final = json.loads(kubectl(state, "get", "cm", "knobs", "-o", "json").stdout)
+    assert final["data"] == {"b": "two", "c": "three"}
+    assert final["metadata"]["labels"] == {"color": "blue"} and final["metadata"]["annotations"]["note"] == "hi"
+
+
+def test_cordon_taint_drain_uncordon(state: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "drained.yaml"
+    manifest.write_text(POD.format(name="drained"))
+    kubectl(state, "create", "-f", str(manifest))
+    kubectl(state, "wait", "--for=condition=Ready", "pod/drained", "--timeout=60s")
+    assert kubectl(state, "cordon", "node-1").stdout.strip() == "node/node-1 cordoned"
+    assert "SchedulingDisabled" in kubectl(state, "get", "nodes").stdout
+    assert kubectl(state, "taint", "node", "node-1", "lab=yes:NoSchedule").stdout.strip() == "node/node-1 tainted"
+    node = json.loads(kubectl(state, "get", "node", "node-1", "-o", "json").stdout)
+    assert {"key": "lab", "value": "yes", "effect": "NoSchedule"} in node["spec"]["taints"]
+    assert kubectl(state, "taint", "node", "node-1", "lab-").stdout.strip() == "node/node-1 untainted"
+    drained = kubectl(state, "drain", "node-1", "--force", "--grace-period=1", "--timeout=60s", timeout=120)
+    assert "evicting pod default/drained" in drained.stdout and "node/node-1 drained" in drained.stdout
+    assert kubectl(state, "get", "pod", "drained", check=False).returncode == 1
+    assert kubectl(state, "uncordon", "node-1").stdout.strip() == "node/node-1 uncordoned"
+
+
+def test_get_variants_describe_and_logs_options(state: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "talker.yaml"
+    manifest.write_text(POD.format(name="talker").replace(
+        "print('hello from talker', flush=True)", "[print(i, flush=True) for i in range(5)]"))
+    kubectl(state, "create", "-f", str(manifest))
+    kubectl(state, "wait", "--for=condition=Ready", "pod/talker", "--timeout=60s")
+    everywhere = kubectl(state, "get", "pods", "-A").stdout.splitlines()
+    assert everywhere[0].split()[:2] == ["NAMESPACE", "NAME"]
+    assert any(line.split()[:2] == ["default", "talker"] for line in everywhere[1:])
+    selected = kubectl(state, "get", "pods", "--field-selector", "metadata.name=talker", "-o", "name").stdout
+    assert selected.strip() == "pod/talker"
+    columns = kubectl(state, "get", "pods", "talker", "-o", "custom-columns=NAME:.metadata.name,NODE:.spec.nodeName")
+    assert columns.stdout.split() == ["NAME", "NODE", "talker", "node-1"]
+    as_yaml = kubectl(state, "get", "pod", "talker", "-o", "yaml").stdout
+    assert "name: talker" in as_yaml and "nodeName: node-1" in as_yaml
+    described = kubectl(state, "describe", "pod", "talker").stdout
+    assert "Node:             node-1" in described and "Scheduled" in described
+    tail = wait_for(lambda: kubectl(state, "logs", "talker", "--tail=2").stdout.split() == ["3", "4"])
+    assert tail
+    previous = kubectl(state, "logs", "talker", "-p", check=False)
+    assert previous.returncode == 1 and "previous terminated container" in previous.stderr
+    kubectl(state, "delete", "pod", "-l", "app=talker", "--grace-period=1", timeout=120)
+    assert kubectl(state, "get", "pod", "talker", check=False).returncode == 1
+
+
+def test_logs_follow_streams_until_the_container_ends(state: Path, tmp_path: Path) -> None:
+    manifest = tmp_path / "ticker.yaml"
+    manifest.write_text(POD.format(name="ticker").replace(
+        "import time; print('hello from ticker', flush=True); time.sleep(600)",
+        "import time\\nfor i in range(3): print('tick', i, flush=True); time.sleep(0.5)").replace(
+        "spec:\n", "spec:\n  restartPolicy: Never\n"))
+    kubectl(state, "create", "-f", str(manifest))
+    kubectl(state, "wait", "--for=condition=Ready", "pod/ticker", "--timeout=60s", check=False)
+    followed = kubectl(state, "logs", "-f", "ticker", timeout=60)
+    assert followed.stdout.splitlines() == ["tick 0", "tick 1", "tick 2"]
+
+
+def test_delete_all_and_dry_run_server(state: Path, tmp_path: Path) -> None:
+    for name in ("bulk-1", "bulk-2"):
+        kubectl(state, "create", "configmap", name, "--from-literal=x=1", "-n", "proto")
+    dry = kubectl(state, "delete", "configmap", "bulk-1", "-n", "proto", "--dry-run=server").stdout
+    assert "(server dry run)" in dry
+    assert kubectl(state, "get", "configmap", "bulk-1", "-n", "proto", "-o", "name").stdout.strip() == \
+        "configmap/bulk-1"
+    out = kubectl(state, "delete", "configmaps", "--all", "-n", "proto").stdout
+    assert 'configmap "bulk-1" deleted' in out and 'configmap "bulk-2" deleted' in out
