@@ -12,7 +12,8 @@ library for every handler (REST and gRPC) to share:
   a body and applies it, raising Kubernetes' errors (400, 413, 415, 422).
 
 `application/apply-patch+yaml` (server-side apply) is accepted by
-`patch_type_of` but applied elsewhere; `fieldset` holds that code's field sets.
+`patch_type_of` but applied by server-side apply's own code, which reads the
+same schema table (`schema.list_keys`, `FieldSchema.list_map_keys`).
 """
 
 from apiserver.patching.dispatch import (

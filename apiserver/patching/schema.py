@@ -31,8 +31,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["ATOMIC", "DEFAULT", "KINDS", "MERGE", "REPLACE", "RETAIN_KEYS", "SET", "FieldSchema", "KindSchema", "Path",
-           "field_schema", "kind_schema", "list_keys"]
+__all__ = ["ATOMIC", "ATOMIC_MAP", "CONTAINER", "DEFAULT", "KINDS", "MERGE", "OBJECT_META", "POD_SPEC", "POD_STATUS",
+           "REPLACE", "RETAIN_KEYS", "SET", "FieldSchema", "KindSchema", "Path", "field_schema", "kind_schema",
+           "list_keys"]
 
 Path = tuple[str, ...]
 

@@ -113,14 +113,19 @@ def _element_kind(*lists: Sequence[Any]) -> str | None:
                     raise Invalid(ERR_LIST_OF_LISTS)
                 kind = found
             elif found != kind:
-                raise BadRequest(f"list element types are not identical: {go_format([list(items) for items in lists])}")
+                raise BadRequest(f"list element types are not identical: {go_format([list(each) for each in lists])}")
     return kind
 
 
 def _first_positions(items: Sequence[Any], key_of: Callable[[Any], Hashable]) -> dict[Hashable, int]:
+    """Where each key first occurs; items without a key (a live element
+    lacking its merge key) take no place."""
     positions: dict[Hashable, int] = {}
     for at, item in enumerate(items):
-        positions.setdefault(key_of(item), at)
+        try:
+            positions.setdefault(key_of(item), at)
+        except (KeyError, TypeError):
+            continue
     return positions
 
 
@@ -361,15 +366,15 @@ class _Merger:
 
     @staticmethod
     def _check_order(patch_list: list[Any], order: list[Any], merge_key: str) -> None:
-        """The patch's elements must be in the order list, in its order."""
+        """The patch's elements must be in the order list, in its order
+        (elements carrying a `$patch` directive are not counted)."""
         if not patch_list or not order:
             return
-        items = patch_list
         if merge_key:
             for item in patch_list:
                 if not isinstance(item, dict):
                     raise BadRequest(f"expected a map[string]interface {{}}, but received a {go_type(item)}")
-            items = [item for item in patch_list if item.get(DIRECTIVE) != "delete"]
+        items = [item for item in patch_list if not (isinstance(item, dict) and DIRECTIVE in item)]
 
         def key_of(item: Any) -> Hashable:
             if not merge_key:
@@ -380,15 +385,12 @@ class _Merger:
                 raise _no_merge_key(item, merge_key)
             return canonical(item[merge_key])
 
-        at = seen = 0
-        while at < len(items) and seen < len(order):
-            item = items[at]
-            if isinstance(item, dict) and DIRECTIVE in item:
+        at = 0
+        for wanted in order:
+            if at == len(items):
+                break
+            if key_of(items[at]) == key_of(wanted):
                 at += 1
-                continue
-            if key_of(item) == key_of(order[seen]):
-                at += 1
-            seen += 1
         if at < len(items):
             raise BadRequest(f"The order in patch list:\n{go_format(patch_list)}\n doesn't match "
                              f"{SET_ELEMENT_ORDER} list:\n{go_format(order)}\n")
