@@ -15,16 +15,20 @@ from kubelite.errors import BadRequest
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
-def unknown_fields(obj: Any) -> list[str]:
-    """Field paths (`spec.containers[0].imagee`) of the fields `obj`'s kind lacks."""
+Parsed = tuple[api.ResourceInfo, api.KubeObject]
+
+
+def unknown_fields(obj: Any) -> tuple[list[str], Parsed | None]:
+    """Field paths (`spec.containers[0].imagee`) of the fields `obj`'s kind
+    lacks, and the decoded object when it decoded cleanly (so the pipeline
+    decodes it once)."""
     try:
-        api.parse_object(obj)
+        return [], api.parse_object(obj)
     except api.InvalidObject as err:
         return [c.field for c in err.causes if c.type == "FieldValueNotSupported"
-                and c.message.startswith("unknown field")]
+                and c.message.startswith("unknown field")], None
     except api.UnknownKind:
-        return []
-    return []
+        return [], None
 
 
 def _drop(obj: Any, path: str) -> None:
@@ -38,13 +42,14 @@ def _drop(obj: Any, path: str) -> None:
         obj.pop(parts[-1], None)
 
 
-def apply(obj: dict[str, Any], mode: str) -> list[str]:
-    """Enforce `mode` on `obj` (changed in place); the warnings to send back."""
+def apply(obj: dict[str, Any], mode: str) -> tuple[list[str], Parsed | None]:
+    """Enforce `mode` on `obj` (changed in place): the warnings to send back,
+    and the decoded object if it decoded cleanly as it was."""
     if not mode:
-        return []
-    unknown = unknown_fields(obj)
+        return [], None
+    unknown, parsed = unknown_fields(obj)
     if not unknown:
-        return []
+        return [], parsed
     if mode == "Strict":
         kind, version = obj.get("kind", ""), obj.get("apiVersion", "")
         fields = ", ".join(f'unknown field "{f}"' for f in unknown)
@@ -52,4 +57,4 @@ def apply(obj: dict[str, Any], mode: str) -> list[str]:
                          f"{fields}")
     for path in unknown:
         _drop(obj, path)
-    return [f'unknown field "{path}"' for path in unknown] if mode == "Warn" else []
+    return ([f'unknown field "{path}"' for path in unknown] if mode == "Warn" else []), None

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from apiserver import pipeline, pod_logs
+from apiserver import patching, pipeline, pod_logs
 from apiserver.context import Credential, Request, UserInfo
 from apiserver.registry import ListResult
 from apiserver.stages import authenticate
@@ -198,6 +198,7 @@ class Handlers:
                     force: bool = False) -> tuple[Obj, bool]:
         """Apply a patch of `patch_type` (its media type) on the server; the
         result and whether it created the object (server-side apply may)."""
+        patch_type = patching.patch_type_of(patch_type, info)  # 415 before anything else, as Kubernetes
         opts = {**options.as_options(), "patch_type": patch_type, "patch": patch, "force": force}
         request = call.request("patch", info, namespace, name, subresource, None, opts)
         result: Obj = await self._run(request)

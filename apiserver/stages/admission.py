@@ -8,7 +8,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from apiserver import patching
 from apiserver.context import Request
+from apiserver.patching import apply
+from apiserver.registry import now_rfc3339
 from apiserver.strategies import strategy_for
 from kubelite import api
 from kubelite.errors import Forbidden, NotFound
@@ -31,11 +34,26 @@ def _changed_fields(before: dict[str, Any], after: dict[str, Any], prefix: str =
 async def mutate(request: Request, services: Any) -> None:
     if request.verb not in WRITES or request.obj is None or request.subresource == "binding":
         return
-    if request.subresource == "status":
-        return
+    if request.subresource != "status":
+        _default(request)
+    manager = request.options.get("field_manager", "")
+    if manager and request.options.get("patch_type") != patching.APPLY_PATCH:
+        # a write by a named manager owns the fields it set, defaults included as in
+        # Kubernetes (server-side apply's conflicts are computed from these)
+        obj = apply.record_update(request.current, request.obj, manager, now_rfc3339(),
+                                  subresource=request.subresource)
+        decoded = request.options.get("decoded")
+        if decoded is not None and decoded[2] is request.obj:
+            request.options["decoded"] = (decoded[0], decoded[1], obj)
+        request.obj = obj
+
+
+def _default(request: Request) -> None:
+    assert request.obj is not None
     before = json.loads(json.dumps(request.obj))
+    parsed = request.options.pop("parsed", None)  # field validation's decode of this same object
     try:
-        info, model = api.parse_object(request.obj)
+        info, model = parsed[1:] if parsed is not None and parsed[0] is request.obj else api.parse_object(request.obj)
     except (api.InvalidObject, api.UnknownKind):
         return  # validation reports every problem, with field paths
     if info != request.info:

@@ -44,14 +44,11 @@ async def run(request: Request, services: Any) -> None:
     await _decode(request, services)
     if request.obj is None or request.subresource == "binding":
         return
-    request.warnings = field_validation.apply(request.obj, request.options.get("field_validation", ""))
+    request.warnings, parsed = field_validation.apply(request.obj, request.options.get("field_validation", ""))
+    if parsed is not None:
+        request.options["parsed"] = (request.obj, *parsed)  # admission need not decode it again
     for warning in request.warnings:
         request.note(f"dropped {warning} (fieldValidation=Warn)")
-    manager = request.options.get("field_manager", "")
-    if manager and request.options.get("patch_type") != patching.APPLY_PATCH:
-        # a write by a named manager owns the fields it set (server-side apply's conflicts need it)
-        request.obj = apply.record_update(request.current, request.obj, manager, now_rfc3339(),
-                                          subresource=request.subresource)
 
 
 async def _decode(request: Request, services: Any) -> None:
