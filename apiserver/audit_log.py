@@ -38,7 +38,8 @@ class AuditLog:
             **({"impersonatedUser": user.name, "impersonatedGroups": list(user.groups)}
                if user and request.impersonated_by else {}),
             "verb": request.verb,
-            "resource": request.info.resource + (f"/{request.subresource}" if request.subresource else ""),
+            **({"resource": request.info.resource + (f"/{request.subresource}" if request.subresource else "")}
+               if request.info.resource else {"nonResourceURL": request.options.get("path", "")}),
             "apiGroup": request.info.group,
             "namespace": request.namespace,
             "name": request.name,

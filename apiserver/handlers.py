@@ -28,6 +28,8 @@ Obj = dict[str, Any]
 FIELD_VALIDATION = ("Strict", "Warn", "Ignore")
 PROPAGATION = ("Orphan", "Background", "Foreground")
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+# what a request for a non-resource URL (/api, /openapi/v3, ...) names in its audit line and journey
+NON_RESOURCE = api.ResourceInfo("", "", "", "", False, (), api.KubeObject)
 MAX_BODY_BYTES = 3 * 1024 * 1024  # kube-apiserver's limit on a request body, whichever the transport
 
 
@@ -206,7 +208,12 @@ class Handlers:
 
     async def delete(self, call: Call, info: api.ResourceInfo, namespace: str, name: str,
                      options: DeleteOptions = DeleteOptions()) -> Obj:
-        result: Obj = await self._run(call.request("delete", info, namespace, name, options=options.as_options()))
+        request = call.request("delete", info, namespace, name, options=options.as_options())
+        result: Obj = await self._run(request)
+        if options.propagation_policy in ("Foreground", "Orphan"):
+            # accepted as Kubernetes does, but it changes nothing here: say so
+            request.warnings.append(f"propagationPolicy {options.propagation_policy} has no effect: kubelite has "
+                                    "no garbage collector yet, so dependents are neither waited for nor orphaned")
         return result
 
     async def delete_collection(self, call: Call, info: api.ResourceInfo, namespace: str,
@@ -226,11 +233,20 @@ class Handlers:
                     raise
         return ListResult(deleted, listed.resource_version, "")
 
-    async def authenticate(self, call: Call) -> UserInfo:
+    async def authenticate(self, call: Call, path: str = "") -> UserInfo:
         """Only who is calling, for requests that need no more (discovery,
-        OpenAPI, the version over gRPC): Unauthorized if nobody valid."""
-        request = call.request("get", api.resource_by_name("namespaces"))
-        await authenticate.run(request, self.services)
+        OpenAPI, the version over gRPC): Unauthorized if nobody valid. With
+        the non-resource `path` asked for, the request gets its audit line."""
+        request = call.request("get", NON_RESOURCE, options={"path": path})
+        error: Exception | None = None
+        try:
+            await authenticate.run(request, self.services)
+        except StatusError as err:
+            error = err
+            raise
+        finally:
+            if path:
+                self.services.audit.record(request, error)
         assert request.user is not None
         return request.user
 

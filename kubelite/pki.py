@@ -177,6 +177,31 @@ def main() -> None:
         click.echo(f"created {Path(directory) / stem}.crt and .key for user {name!r}"
                    + (f" in groups {', '.join(groups)}" if groups else ""))
 
+    @cli.command("kubeconfig")
+    @click.option("--dir", "directory", required=True, type=click.Path(file_okay=False),
+                  help="The PKI directory holding ca.crt and the user's certificate.")
+    @click.option("--user", "stem", default="admin", show_default=True,
+                  help="Whose certificate: admin, or a user made by `kubelite-pki user` (their name).")
+    @click.option("--server", required=True, help="The API server's REST URL, e.g. https://127.0.0.1:6444.")
+    @click.option("--grpc-server", default="", help="Its gRPC endpoint(s), for kubelite's own CLI.")
+    @click.option("--out", required=True, type=click.Path(dir_okay=False), help="The kubeconfig file to write.")
+    def kubeconfig_command(directory: str, stem: str, server: str, grpc_server: str, out: str) -> None:
+        """Write a kubeconfig that real kubectl uses unchanged (and kubelite's CLI too)."""
+        from kubelite import kubeconfig
+
+        pki = Path(directory)
+        name = stem if stem == "admin" else f"user-{stem.replace(':', '-')}"
+        for part in ("ca.crt", f"{name}.crt", f"{name}.key"):
+            if not (pki / part).exists():
+                raise click.ClickException(f"no {part} in {directory}")
+        if not server.startswith("https://"):
+            raise click.ClickException(f"--server must be an https:// URL (kubectl sends no credentials over http): "
+                                       f"{server}")
+        user = "kubelite-admin" if stem == "admin" else stem
+        kubeconfig.write(Path(out), server, pki / "ca.crt", pki / f"{name}.crt", pki / f"{name}.key",
+                         user=user, context=f"{user}@kubelite", grpc=grpc_server)
+        click.echo(f"wrote {out} (user {user!r}, server {server})")
+
     cli()
 
 

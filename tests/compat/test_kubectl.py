@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from kubelite.pki import issue, load, write
-
 pytestmark = [pytest.mark.compat, pytest.mark.integration]
 
 KUBECTL = Path(sys.executable).parent / "kubectl"
@@ -175,15 +173,12 @@ def test_bad_token_is_unauthorized(state: Path, tmp_path: Path) -> None:
 
 
 def _user_kubeconfig(state: Path, tmp_path: Path, name: str) -> Path:
-    pki = state / "pki"
-    write(pki, f"user-{name}", issue(load(pki, "ca"), name, ()))
-    doc = json.loads(kubectl(state, "config", "view", "--raw", "--flatten", "-o", "json").stdout)
-    doc["users"] = [{"name": name, "user": {"client-certificate": str(pki / f"user-{name}.crt"),
-                                            "client-key": str(pki / f"user-{name}.key")}}]
-    for context in doc["contexts"]:
-        context["context"]["user"] = name
-    config = tmp_path / f"{name}.kubeconfig"
-    config.write_text(json.dumps(doc))
+    """A kubeconfig for a new user, made the way the README says: kubelite-pki user + kubeconfig."""
+    pki, config = state / "pki", tmp_path / f"{name}.kubeconfig"
+    server = json.loads(kubectl(state, "config", "view", "-o", "json").stdout)["clusters"][0]["cluster"]["server"]
+    for args in (["user", "--dir", str(pki), "--name", name],
+                 ["kubeconfig", "--dir", str(pki), "--user", name, "--server", server, "--out", str(config)]):
+        subprocess.run([sys.executable, "-m", "kubelite.pki", *args], check=True, capture_output=True, timeout=60)
     return config
 
 

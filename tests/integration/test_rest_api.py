@@ -6,6 +6,7 @@ limits, and garbage thrown at every route and content type."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 import threading
@@ -21,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from etcdlite.localcluster import LocalCluster
+from kubelite.errors import RequestEntityTooLarge
 from kubelite.localapiserver import LocalApiServer
 
 pytestmark = pytest.mark.integration
@@ -241,6 +243,39 @@ def test_garbage_at_every_route_is_a_status_never_a_500(server: LocalApiServer, 
     assert reply.code < 500, (method, path, reply.body[:300])
     if reply.code >= 400 and method != "HEAD":
         assert reply.json()["kind"] == "Status"
+
+
+def test_every_rest_request_has_an_audit_line(server: LocalApiServer) -> None:
+    reply = call(server, "GET", "/apis", token=TOKEN, cert=None)
+    assert reply.code == 200
+    denied = call(server, "GET", "/api/v1/namespaces/default/pods", cert=None, token=TOKEN)
+    assert denied.code == 403
+    lines = [json.loads(line) for line in server.audit_log.read_text().splitlines()]
+    assert any(line.get("nonResourceURL") == "/apis" and line["user"] == "tokenuser" for line in lines)
+    assert any(line.get("resource") == "pods" and line["user"] == "tokenuser" and line["decision"] == "forbid"
+               for line in lines)
+
+
+def test_propagation_policies_without_a_garbage_collector_are_warned_about(server: LocalApiServer) -> None:
+    base = "/api/v1/namespaces/default/configmaps"
+    call(server, "POST", base, configmap("rest-orphan"))
+    reply = call(server, "DELETE", f"{base}/rest-orphan", b'{"propagationPolicy":"Orphan"}')
+    assert reply.code == 200 and "no garbage collector" in reply.headers["Warning"]
+    assert_status(call(server, "DELETE", f"{base}/x", b'{"propagationPolicy":"Sideways"}'), 400, "BadRequest")
+
+
+def test_grpc_refuses_an_oversized_object_with_413(server: LocalApiServer) -> None:
+    async def create() -> None:
+        async with server.client() as client:
+            with pytest.raises(RequestEntityTooLarge, match="Request entity too large: limit is 3145728"):
+                await client.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                   "metadata": {"name": "grpc-big"},
+                                                   "data": {"blob": "x" * (5 * 1024 * 1024)}}, "default")
+            with pytest.raises(RequestEntityTooLarge, match="request is too large"):
+                await client.create("configmaps", {"apiVersion": "v1", "kind": "ConfigMap",
+                                                   "metadata": {"name": "grpc-nearly"},
+                                                   "data": {"blob": "x" * (1600 * 1024)}}, "default")
+    asyncio.run(create())
 
 
 def test_the_server_log_has_no_traceback(server: LocalApiServer) -> None:

@@ -152,7 +152,7 @@ class RestApi:
         return response
 
     async def _authenticate(self, request: web.Request) -> None:
-        await self.handlers.authenticate(request["call"])
+        await self.handlers.authenticate(request["call"], request.path)
 
     # ------------------------------------------------------------ non-resource
     async def _health(self, request: web.Request) -> web.StreamResponse:
