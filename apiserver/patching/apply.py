@@ -47,12 +47,21 @@ from apiserver.patching.fieldset import (
     Path,
     element_of,
     element_order,
-    from_fields_v1,
     index_list,
     kubernetes_list_type,
     object_field_set,
     path_string,
-    to_fields_v1,
+)
+from apiserver.patching.managed_fields import (
+    ANCIENT_CHANGES,
+    APPLY,
+    MAX_UPDATE_MANAGERS,
+    UPDATE,
+    Entry,
+    cap_updates,
+    decode_lenient,
+    decode_strict,
+    encode,
 )
 from apiserver.patching.values import decode_json, json_equal, json_kind
 from kubelite import yamlload
@@ -61,13 +70,8 @@ from kubelite.errors import BadRequest, Conflict
 __all__ = ["ANCIENT_CHANGES", "APPLY", "BEFORE_FIRST_APPLY", "MAX_UPDATE_MANAGERS", "UPDATE", "apply",
            "parse_applied", "record_update"]
 
-APPLY = "Apply"
-UPDATE = "Update"
 # who owns what an object had when its first apply found no managedFields (Kubernetes' name)
 BEFORE_FIRST_APPLY = "before-first-apply"
-# past this many Update entries the oldest merge into one per apiVersion, under this name
-MAX_UPDATE_MANAGERS = 10
-ANCIENT_CHANGES = "ancient-changes"
 # deeper documents are refused before any recursive walk can run out of stack
 MAX_DEPTH = 128
 
@@ -97,142 +101,6 @@ class _Sentinel:
 
 _MISSING = _Sentinel("MISSING")  # no such field on this side
 _DELETE = _Sentinel("DELETE")  # a merge result: drop the field
-
-
-# --- managedFields entries ---------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Entry:
-    manager: str
-    operation: str
-    api_version: str
-    subresource: str
-    time: str | None
-    fields: frozenset[Path]
-
-    @property
-    def identity(self) -> tuple[str, str, str, str]:
-        """Kubernetes' manager identifier: appliers are one entry whatever apiVersion they apply."""
-        return (self.manager, self.operation, "" if self.operation == APPLY else self.api_version, self.subresource)
-
-    def identifier_json(self) -> str:
-        """The identifier as Kubernetes spells it (BuildManagerIdentifier), which orders conflicts."""
-        manager, operation, api_version, subresource = self.identity
-        doc = {"manager": manager, "operation": operation}
-        if api_version:
-            doc["apiVersion"] = api_version
-        if subresource:
-            doc["subresource"] = subresource
-        return json.dumps(doc, separators=(",", ":"))
-
-    def described(self) -> str:
-        """As conflict messages name a manager: `"kubectl-client-side-apply" using v1`."""
-        text = json.dumps(self.manager, ensure_ascii=False)
-        if self.subresource:
-            text += f" with subresource {json.dumps(self.subresource, ensure_ascii=False)}"
-        if self.operation == UPDATE:
-            text += f" using {self.api_version}"
-        return text
-
-
-def _decode_entry(raw: Any) -> _Entry:
-    if not isinstance(raw, dict):
-        raise ValueError("a managedFields entry must be an object")
-    manager, operation = raw.get("manager", ""), raw.get("operation")
-    api_version, subresource, time = raw.get("apiVersion", ""), raw.get("subresource", ""), raw.get("time")
-    if operation not in (APPLY, UPDATE):
-        raise ValueError(f"managedFields operation must be Apply or Update, not {operation!r}")
-    if not all(isinstance(value, str) for value in (manager, api_version, subresource)):
-        raise ValueError("managedFields manager, apiVersion and subresource must be strings")
-    if time is not None and not isinstance(time, str):
-        raise ValueError("managedFields time must be a string")
-    if raw.get("fieldsType", "FieldsV1") != "FieldsV1":
-        raise ValueError(f"managedFields fieldsType must be FieldsV1, not {raw.get('fieldsType')!r}")
-    fields = from_fields_v1(raw.get("fieldsV1") or {})
-    return _Entry(manager, operation, api_version, subresource, time, frozenset(fields))
-
-
-def _merge_duplicates(entries: Iterable[_Entry]) -> list[_Entry]:
-    by_identity: dict[tuple[str, str, str, str], _Entry] = {}
-    for entry in entries:
-        seen = by_identity.get(entry.identity)
-        if seen is None:
-            by_identity[entry.identity] = entry
-        else:
-            newer = entry if _seconds(entry.time) >= _seconds(seen.time) else seen
-            by_identity[entry.identity] = replace(newer, fields=seen.fields | entry.fields)
-    return list(by_identity.values())
-
-
-def _decode_strict(raw: Any) -> list[_Entry]:
-    """Every entry of a managedFields list; ValueError if any is malformed."""
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise ValueError("managedFields must be a list")
-    return _merge_duplicates(_decode_entry(item) for item in raw)
-
-
-def _decode_lenient(raw: Any) -> list[_Entry]:
-    """The well-formed entries of a stored object's managedFields."""
-    entries: list[_Entry] = []
-    for item in raw if isinstance(raw, list) else []:
-        try:
-            entries.append(_decode_entry(item))
-        except ValueError:
-            continue
-    return _merge_duplicates(entries)
-
-
-def _seconds(time: str | None) -> float:
-    if not time:
-        return 0.0
-    try:
-        return datetime.fromisoformat(time).timestamp() // 1
-    except ValueError:
-        return 0.0
-
-
-def _encode(entries: Iterable[_Entry]) -> list[dict[str, Any]]:
-    """Kubernetes' order: Apply before Update, then by time, manager, apiVersion, subresource."""
-    out: list[dict[str, Any]] = []
-    for entry in sorted(entries, key=lambda e: (e.operation, _seconds(e.time), e.manager, e.api_version,
-                                                e.subresource)):
-        doc: dict[str, Any] = {"manager": entry.manager, "operation": entry.operation,
-                               "apiVersion": entry.api_version}
-        if entry.time is not None:
-            doc["time"] = entry.time
-        doc["fieldsType"] = "FieldsV1"
-        doc["fieldsV1"] = to_fields_v1(entry.fields)
-        if entry.subresource:
-            doc["subresource"] = entry.subresource
-        out.append(doc)
-    return out
-
-
-def _cap_updates(entries: list[_Entry]) -> list[_Entry]:
-    """Past MAX_UPDATE_MANAGERS Update entries, fold the oldest into an
-    ancient-changes entry per apiVersion (Kubernetes' capManagersManager)."""
-    updates = sorted((e for e in entries if e.operation == UPDATE), key=lambda e: (_seconds(e.time), e.identity))
-    if len(updates) <= MAX_UPDATE_MANAGERS:
-        return entries
-    kept: list[_Entry] = [e for e in entries if e.operation != UPDATE]
-    first_of: dict[tuple[str, str], int] = {}  # (apiVersion, subresource) -> its oldest entry's place in kept
-    count = len(updates)
-    for position, entry in enumerate(updates):
-        if count <= MAX_UPDATE_MANAGERS:
-            kept.extend(updates[position:])
-            break
-        bucket = (entry.api_version, entry.subresource)
-        if bucket in first_of:
-            at = first_of[bucket]
-            kept[at] = replace(kept[at], manager=ANCIENT_CHANGES, time=entry.time,
-                               fields=kept[at].fields | entry.fields)
-            count -= 1
-        else:
-            first_of[bucket] = len(kept)
-            kept.append(entry)
-    return _merge_duplicates(kept)
 
 
 # --- values ------------------------------------------------------------------------------------------------------
@@ -505,10 +373,10 @@ def _iteration_order(path: Path) -> tuple[Any, ...]:
     return (*((1, element_order(element)) for element in path[:-1]), (0, element_order(path[-1])))
 
 
-def _conflict_error(conflicts: dict[_Entry, frozenset[Path]], kind: str, name: str) -> Conflict:
+def _conflict_error(conflicts: dict[Entry, frozenset[Path]], kind: str, name: str) -> Conflict:
     """Kubernetes' apply conflict (apimachinery managedfields/internal/conflict.go)."""
     ordered = [(entry, sorted(conflicts[entry], key=_iteration_order))
-               for entry in sorted(conflicts, key=_Entry.identifier_json)]
+               for entry in sorted(conflicts, key=Entry.identifier_json)]
     total = sum(len(paths) for _, paths in ordered)
     if total == 1:
         entry, (path,) = ordered[0]
@@ -649,18 +517,18 @@ def apply(current: dict[str, Any] | None, applied: dict[str, Any], manager: str,
     if current is None:
         created = _merge({}, config, (), lists_at)
         if applied_set:
-            entry = _Entry(manager, APPLY, api_version, subresource, now, applied_set)
-            created["metadata"]["managedFields"] = _encode([entry])
+            entry = Entry(manager, APPLY, api_version, subresource, now, applied_set)
+            created["metadata"]["managedFields"] = encode([entry])
         return created
 
     live = _json_copy(current, "stored object")
     live_metadata = live.setdefault("metadata", {})
-    entries = _decode_lenient(live_metadata.pop("managedFields", None))
+    entries = decode_lenient(live_metadata.pop("managedFields", None))
     before = set(entries)
     if not entries:  # an object no write has tracked yet: what it has, it had before this apply
         existing = _diff({}, live, lists_at, subresource).added
         if existing:
-            entries = [_Entry(BEFORE_FIRST_APPLY, UPDATE, str(live.get("apiVersion", "")), subresource, now,
+            entries = [Entry(BEFORE_FIRST_APPLY, UPDATE, str(live.get("apiVersion", "")), subresource, now,
                               frozenset(existing))]
     mine_identity = (manager, APPLY, "", subresource)
     last = next((entry for entry in entries if entry.identity == mine_identity), None)
@@ -680,12 +548,12 @@ def apply(current: dict[str, Any] | None, applied: dict[str, Any], manager: str,
     object_changed = not json_equal(merged, live)
     time = now if object_changed or last is None else last.time
     after = [replace(entry, fields=entry.fields - changed - diff.removed) for entry in others]
-    after.append(_Entry(manager, APPLY, api_version, subresource, time, applied_set))
-    after = _cap_updates([entry for entry in after if entry.fields])
+    after.append(Entry(manager, APPLY, api_version, subresource, time, applied_set))
+    after = cap_updates([entry for entry in after if entry.fields])
     if not object_changed and set(after) == before:
         return _json_copy(current, "stored object")
     if after:
-        merged.setdefault("metadata", {})["managedFields"] = _encode(after)
+        merged.setdefault("metadata", {})["managedFields"] = encode(after)
     return merged
 
 
@@ -708,14 +576,14 @@ def record_update(old: dict[str, Any] | None, new: dict[str, Any], manager: str,
     provided = metadata.pop("managedFields", None)
     if provided == [{}]:
         return result
-    entries: list[_Entry] | None = None
+    entries: list[Entry] | None = None
     if provided:
         try:
-            entries = _decode_strict(provided)
+            entries = decode_strict(provided)
         except ValueError:
             entries = None
     if entries is None:
-        entries = _decode_lenient(_stored_managed_fields(old))
+        entries = decode_lenient(_stored_managed_fields(old))
     if old is not None and not entries:
         return result
     api_version = str(result.get("apiVersion", ""))
@@ -731,8 +599,8 @@ def record_update(old: dict[str, Any] | None, new: dict[str, Any], manager: str,
     if mine is not None or changed:
         kept = mine.fields - diff.removed if mine is not None else frozenset()
         time = now if changed or mine is None else mine.time
-        after.append(_Entry(manager, UPDATE, api_version, subresource, time, kept | changed))
-    after = _cap_updates([entry for entry in after if entry.fields])
+        after.append(Entry(manager, UPDATE, api_version, subresource, time, kept | changed))
+    after = cap_updates([entry for entry in after if entry.fields])
     if after:
-        metadata["managedFields"] = _encode(after)
+        metadata["managedFields"] = encode(after)
     return result
