@@ -182,6 +182,9 @@ def test_discovery_aggregated_by_accept_and_legacy(server: LocalApiServer) -> No
     assert legacy["kind"] == "APIVersions" and legacy["versions"] == ["v1"]
     groups = call(server, "GET", "/apis").json()
     assert "rbac.authorization.k8s.io" in [g["name"] for g in groups["groups"]]
+    group = call(server, "GET", "/apis/rbac.authorization.k8s.io").json()
+    assert group["kind"] == "APIGroup" and group["preferredVersion"]["version"] == "v1"
+    assert_status(call(server, "GET", "/apis/nosuch.io"), 404, "NotFound")
     resources = call(server, "GET", "/apis/rbac.authorization.k8s.io/v1/").json()
     assert resources["kind"] == "APIResourceList" and "roles" in [r["name"] for r in resources["resources"]]
 

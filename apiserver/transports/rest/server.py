@@ -117,6 +117,8 @@ class RestApi:
         self.app.router.add_route("GET", "/openapi/v3", self._openapi_index)
         self.app.router.add_route("GET", "/openapi/v3/", self._openapi_index)
         self.app.router.add_route("GET", "/openapi/v3/{path:.+}", self._openapi_document)
+        self.app.router.add_route("GET", "/apis/{group}", self._group)
+        self.app.router.add_route("GET", "/apis/{group}/", self._group)
         self.app.router.add_route("*", "/api/{tail:.*}", self._resource)
         self.app.router.add_route("*", "/apis/{tail:.*}", self._resource)
 
@@ -176,6 +178,13 @@ class RestApi:
         return json_response(self.discovery.aggregated[(root, wanted)], content_type=(
             f"application/json;g={discovery.DISCOVERY_GROUP};v={wanted};as=APIGroupDiscoveryList"))
 
+    async def _group(self, request: web.Request) -> web.StreamResponse:
+        await self._authenticate(request)
+        doc = self.discovery.group(request.match_info["group"])
+        if doc is None:
+            raise paths.not_found()
+        return json_response(doc)
+
     async def _openapi_index(self, request: web.Request) -> web.StreamResponse:
         await self._authenticate(request)
         return json_response(self.openapi.index())
@@ -200,8 +209,6 @@ class RestApi:
             if request.method != "GET":
                 raise MethodNotSupported(f"the server does not allow this method on the requested resource "
                                          f"({request.method} {request.path})")
-            if target.group and request.path.rstrip("/").count("/") == 2:
-                return json_response(self.discovery.group(target.group) or b"{}")
             return json_response(self.discovery.resource_lists[(target.group, target.version)])
         method = request.method
         if method == "GET":
