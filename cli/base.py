@@ -241,6 +241,8 @@ def run_api(ctx: click.Context, body: Callable[[ApiClient, str], Awaitable[None]
     except Unauthorized:
         fail("error: You must be logged in to the server (Unauthorized)")
     except StatusError as err:
+        if err.reason == "Invalid" and not err.kind:
+            fail(f"The request is invalid: {err.message}")  # kubectl's line for an Invalid naming no object
         fail(f"Error from server ({err.reason}): {err.message}")
     except api.UnknownResource as err:
         fail(f"error: {err}")
