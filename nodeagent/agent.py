@@ -83,7 +83,10 @@ class NodeAgent:
                             "lastHeartbeatTime": stamp, "lastTransitionTime": stamp}],
             "addresses": [{"type": "InternalIP", "address": self.address},
                           {"type": "Hostname", "address": self.node_name}],
-            "nodeInfo": {"operatingSystem": platform.system().lower(), "architecture": _arch(),
+            "nodeInfo": {"machineID": _first_line("/etc/machine-id", "/var/lib/dbus/machine-id"),
+                         "systemUUID": _first_line("/sys/class/dmi/id/product_uuid").lower(),
+                         "bootID": _first_line("/proc/sys/kernel/random/boot_id"),
+                         "operatingSystem": platform.system().lower(), "architecture": _arch(),
                          "kernelVersion": platform.release(), "osImage": _os_image(),
                          "containerRuntimeVersion": f"{self.runtime.name}://kubelite",
                          "kubeletVersion": GIT_VERSION, "kubeProxyVersion": ""},
@@ -267,6 +270,18 @@ def _os_image() -> str:
         return platform.freedesktop_os_release().get("PRETTY_NAME") or platform.platform()
     except OSError:
         return platform.platform()
+
+
+def _first_line(*paths: str) -> str:
+    """The kubelet's machine identity reads: the first of these files that can
+    be read ("" when none can, e.g. product_uuid without root)."""
+    for path in paths:
+        try:
+            with open(path) as f:
+                return f.readline().strip()
+        except OSError:
+            continue
+    return ""
 
 
 def _arch() -> str:

@@ -23,6 +23,9 @@ READ_ONLY = {"get", "list", "watch", "deletecollection"}
 
 
 def _check_identity(request: Request, obj: dict[str, Any]) -> None:
+    # as kube-apiserver's decoder: a body that leaves out apiVersion or kind is of the URL's kind
+    if not obj.get("apiVersion") and not obj.get("kind") and not request.subresource:
+        obj["apiVersion"], obj["kind"] = request.info.api_version, request.info.kind
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else None
     if meta is None:
         return  # validation reports the missing metadata with its field path

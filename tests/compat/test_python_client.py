@@ -181,3 +181,25 @@ def test_dynamic_client_uses_legacy_discovery(api: client.ApiClient) -> None:
     roles = dyn.resources.get(api_version="rbac.authorization.k8s.io/v1", kind="Role")
     assert roles.namespaced
     configmaps.delete(name="py-d", namespace="default")
+
+
+def test_every_kind_lists_through_the_strict_models(api: client.ApiClient) -> None:
+    """The client decodes each list into its typed models, which refuse a
+    response that lacks a required field or has one of the wrong type."""
+    core, rbac = client.CoreV1Api(api), client.RbacAuthorizationV1Api(api)
+    assert [n.metadata.name for n in core.list_node().items] == ["node-1"]
+    assert core.list_node().items[0].status.node_info.kubelet_version.startswith("v1.")
+    assert "kube-system" in [n.metadata.name for n in core.list_namespace().items]
+    events = core.list_event_for_all_namespaces().items
+    assert all(e.involved_object is not None for e in events)
+    assert client.CoordinationV1Api(api).list_namespaced_lease("kube-node-lease").items
+    assert "cluster-admin" in [r.metadata.name for r in rbac.list_cluster_role().items]
+    assert rbac.list_cluster_role_binding().items and rbac.list_role_for_all_namespaces() is not None
+    assert rbac.list_role_binding_for_all_namespaces() is not None
+    review = client.AuthorizationV1Api(api).create_self_subject_access_review(client.V1SelfSubjectAccessReview(
+        spec=client.V1SelfSubjectAccessReviewSpec(resource_attributes=client.V1ResourceAttributes(
+            verb="list", resource="pods", namespace="default"))))
+    assert review.status.allowed is True
+    rules = client.AuthorizationV1Api(api).create_self_subject_rules_review(client.V1SelfSubjectRulesReview(
+        spec=client.V1SelfSubjectRulesReviewSpec(namespace="default")))
+    assert rules.status.resource_rules[0].verbs == ["*"]
