@@ -17,6 +17,7 @@ from apiserver.patching import apply
 from apiserver.registry import now_rfc3339
 from apiserver.strategies import strategy_for
 from kubelite import api
+from kubelite.api import options
 from kubelite.errors import BadRequest, Conflict, MethodNotSupported, NotFound
 
 READ_ONLY = {"get", "list", "watch", "deletecollection"}
@@ -142,22 +143,20 @@ def _eviction_options(request: Request) -> dict[str, Any]:
     body = request.body if isinstance(request.body, dict) else None
     if body is None or body.get("kind") != "Eviction" or body.get("apiVersion") not in ("policy/v1", "policy/v1beta1"):
         raise BadRequest("the request body must be a policy/v1 Eviction")
-    unknown = sorted(set(body) - {"kind", "apiVersion", "metadata", "deleteOptions"})
-    if unknown:
-        raise BadRequest(f'Eviction: unknown field "{unknown[0]}"')
-    meta = body.get("metadata") if isinstance(body.get("metadata"), dict) else {}
-    if meta.get("name") not in (None, request.name):
-        raise BadRequest(f"name in URL does not match name in Eviction object ({meta.get('name')} vs {request.name})")
-    options = body.get("deleteOptions") or {}
-    if not isinstance(options, dict):
-        raise BadRequest("Eviction.deleteOptions must be an object")
-    grace = options.get("gracePeriodSeconds")
-    if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool) or grace < 0):
-        raise BadRequest("Eviction.deleteOptions.gracePeriodSeconds: must be a non-negative integer")
-    preconditions = options.get("preconditions") or {}
-    return {"grace_period_seconds": grace, "precondition_uid": str(preconditions.get("uid") or ""),
-            "precondition_resource_version": str(preconditions.get("resourceVersion") or ""),
-            "dry_run": request.options.get("dry_run", False) or bool(options.get("dryRun"))}
+    try:
+        eviction = options.parse_options(options.Eviction, body)
+    except api.InvalidObject as err:
+        raise BadRequest(f"Eviction is invalid: {err.causes[0]}") from None
+    if eviction.metadata.name not in (None, request.name):
+        raise BadRequest(f"name in URL does not match name in Eviction object ({eviction.metadata.name} vs "
+                         f"{request.name})")
+    delete = eviction.deleteOptions or options.DeleteOptions()
+    if delete.gracePeriodSeconds is not None and delete.gracePeriodSeconds < 0:
+        raise BadRequest("Eviction.deleteOptions.gracePeriodSeconds: must not be negative")
+    preconditions = delete.preconditions or options.Preconditions()
+    return {"grace_period_seconds": delete.gracePeriodSeconds, "precondition_uid": preconditions.uid or "",
+            "precondition_resource_version": preconditions.resourceVersion or "",
+            "dry_run": request.options.get("dry_run", False) or bool(delete.dryRun)}
 
 
 def _bind(request: Request, pod: dict[str, Any]) -> dict[str, Any]:

@@ -56,6 +56,13 @@ def _from_pydantic(err: ValidationError) -> list[FieldError]:
     return causes
 
 
+def causes_of(err: ValidationError | None, message: str = "") -> list[FieldError]:
+    """The field errors of a pydantic failure (or one message for the whole object)."""
+    if err is None:
+        return [FieldError("", "FieldValueInvalid", message)]
+    return _from_pydantic(err)
+
+
 def parse_object(data: Any) -> tuple[ResourceInfo, KubeObject]:
     """Decode a document into its typed object, validated. Raises UnknownKind
     for an unknown apiVersion/kind and InvalidObject with every cause."""

@@ -371,11 +371,12 @@ def test_logs_follow_streams_until_the_container_ends(state: Path, tmp_path: Pat
 
 
 def test_delete_all_and_dry_run_server(state: Path, tmp_path: Path) -> None:
+    kubectl(state, "create", "namespace", "bulk")
     for name in ("bulk-1", "bulk-2"):
-        kubectl(state, "create", "configmap", name, "--from-literal=x=1", "-n", "proto")
-    dry = kubectl(state, "delete", "configmap", "bulk-1", "-n", "proto", "--dry-run=server").stdout
+        kubectl(state, "create", "configmap", name, "--from-literal=x=1", "-n", "bulk")
+    dry = kubectl(state, "delete", "configmap", "bulk-1", "-n", "bulk", "--dry-run=server").stdout
     assert "(server dry run)" in dry
-    assert kubectl(state, "get", "configmap", "bulk-1", "-n", "proto", "-o", "name").stdout.strip() == \
+    assert kubectl(state, "get", "configmap", "bulk-1", "-n", "bulk", "-o", "name").stdout.strip() == \
         "configmap/bulk-1"
-    out = kubectl(state, "delete", "configmaps", "--all", "-n", "proto").stdout
+    out = kubectl(state, "delete", "configmaps", "--all", "-n", "bulk").stdout
     assert 'configmap "bulk-1" deleted' in out and 'configmap "bulk-2" deleted' in out

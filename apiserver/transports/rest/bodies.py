@@ -12,7 +12,8 @@ from typing import Any
 import yaml
 
 from apiserver.transports.rest import protobuf_body
-from kubelite import yamlload
+from kubelite import api, yamlload
+from kubelite.api import options
 from kubelite.errors import BadRequest, UnsupportedMediaType
 
 JSON = "application/json"
@@ -51,42 +52,27 @@ def decode_object(raw: bytes, content_type: str) -> Any:
 def delete_options(raw: bytes, content_type: str, query: Mapping[str, str]) -> dict[str, Any]:
     """A DeleteOptions body (JSON or protobuf) merged with the query's
     gracePeriodSeconds, propagationPolicy, orphanDependents and dryRun."""
-    body: Any = {}
+    body = options.DeleteOptions()
     if raw.strip():
-        body = decode_object(raw, content_type)
-        if not isinstance(body, dict):
-            raise BadRequest("the DeleteOptions body must be an object")
-        kind = body.get("kind")
-        if kind not in (None, "DeleteOptions"):
-            raise BadRequest(f'the request body must be a DeleteOptions, not a {kind}')
-    allowed = {"kind", "apiVersion", "gracePeriodSeconds", "preconditions", "propagationPolicy", "dryRun",
-               "orphanDependents", "ignoreStoreReadErrorWithClusterBreakingPotential"}
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise BadRequest(f'DeleteOptions: unknown field "{unknown[0]}"')
-    grace = body.get("gracePeriodSeconds")
-    if "gracePeriodSeconds" in query:
-        grace = integer(query, "gracePeriodSeconds")
-    if grace is not None and (not isinstance(grace, int) or isinstance(grace, bool)):
-        raise BadRequest("DeleteOptions.gracePeriodSeconds: must be an integer")
-    policy = query.get("propagationPolicy", body.get("propagationPolicy") or "")
-    orphan = body.get("orphanDependents")
-    if "orphanDependents" in query:
-        orphan = boolean(query, "orphanDependents")
+        decoded = decode_object(raw, content_type)
+        try:
+            body = options.parse_options(options.DeleteOptions, decoded)
+        except api.InvalidObject as err:
+            raise BadRequest(f"DeleteOptions is invalid: {err.causes[0]}") from None
+        if body.kind not in (None, "DeleteOptions"):
+            raise BadRequest(f"the request body must be a DeleteOptions, not a {body.kind}")
+    grace = integer(query, "gracePeriodSeconds") if "gracePeriodSeconds" in query else body.gracePeriodSeconds
+    policy = query.get("propagationPolicy", body.propagationPolicy or "")
+    orphan = boolean(query, "orphanDependents") if "orphanDependents" in query else body.orphanDependents
     if orphan is not None and policy:
         raise BadRequest("orphanDependents and propagationPolicy cannot both be set")
     if orphan:
         policy = "Orphan"
-    preconditions = body.get("preconditions") or {}
-    if not isinstance(preconditions, dict) or set(preconditions) - {"uid", "resourceVersion"}:
-        raise BadRequest("DeleteOptions.preconditions: only uid and resourceVersion may be given")
-    dry = body.get("dryRun") or []
-    if not isinstance(dry, list):
-        raise BadRequest("DeleteOptions.dryRun: must be a list")
-    return {"grace_period_seconds": grace, "propagation_policy": str(policy),
-            "precondition_uid": str(preconditions.get("uid") or ""),
-            "precondition_resource_version": str(preconditions.get("resourceVersion") or ""),
-            "dry_run": dry_run(query) or _dry_values(dry)}
+    preconditions = body.preconditions or options.Preconditions()
+    return {"grace_period_seconds": grace, "propagation_policy": policy,
+            "precondition_uid": preconditions.uid or "",
+            "precondition_resource_version": preconditions.resourceVersion or "",
+            "dry_run": dry_run(query) or _dry_values(body.dryRun or [])}
 
 
 def integer(query: Mapping[str, str], name: str) -> int | None:

@@ -27,7 +27,8 @@ from apiserver.strategies import strategy_for
 from kubelite.api import ALL_RESOURCES, REVIEWS, ResourceInfo, core
 from kubelite.api import meta as meta_api
 from kubelite.api.descriptions import LIST_FIELDS, LIST_KIND, field_description, model_description
-from kubelite.api.meta import KubeObject, Model, Opaque
+from kubelite.api.meta import Model, Opaque
+from kubelite.api.options import Binding, DeleteOptions, Eviction, Preconditions
 from kubelite.version import GIT_VERSION
 
 Schema = dict[str, Any]
@@ -43,29 +44,6 @@ PATCH_TYPES = ("application/json-patch+json", "application/merge-patch+json", "a
 
 
 # ---- kinds that only cross the wire: request and answer bodies, never stored ----
-
-class Preconditions(Model):
-    uid: str | None = None
-    resourceVersion: str | None = None
-
-
-class DeleteOptions(Model):
-    apiVersion: str | None = None
-    kind: str | None = None
-    gracePeriodSeconds: int | None = None
-    preconditions: Preconditions | None = None
-    orphanDependents: bool | None = None
-    propagationPolicy: str | None = None
-    dryRun: list[str] | None = None
-
-
-class Binding(KubeObject):
-    target: core.ObjectReference
-
-
-class Eviction(KubeObject):
-    deleteOptions: DeleteOptions | None = None
-
 
 class ListMeta(Model):
     resourceVersion: str | None = None

@@ -18,6 +18,7 @@ from apiserver.transports.rest import openapi
 from apiserver.transports.rest.openapi import OpenApiDocuments
 from kubelite.api import ALL_RESOURCES, REVIEWS, ResourceInfo
 from kubelite.api.descriptions import DESCRIPTIONS, MODEL, field_description, model_description
+from kubelite.api.meta import KubeObject
 
 DOCS = OpenApiDocuments()
 VERBS = ("get", "put", "post", "patch", "delete")
@@ -229,7 +230,7 @@ def test_model_names_are_unique_so_descriptions_are_unambiguous() -> None:
 
 
 def test_descriptions_name_only_models_and_fields_that_exist() -> None:
-    models = {m.__name__: m for m in _served_models()} | {"KubeObject": openapi.KubeObject}
+    models = {m.__name__: m for m in _served_models()} | {"KubeObject": KubeObject}
     for model_name, fields in DESCRIPTIONS.items():
         if model_name in ("Quantity", "Patch"):
             assert set(fields) == {MODEL}
