@@ -26,6 +26,17 @@ def show(*args: str) -> None:
         sys.exit(result.returncode)
 
 
+def show_kubectl(*args: str) -> None:
+    """The same cluster through the real kubectl (the dev extras install it), when it is there."""
+    kubectl = Path(sys.executable).parent / "kubectl"
+    if not kubectl.exists():
+        return
+    print(f"$ kubectl {' '.join(args)}")
+    env = {**os.environ, "KUBECONFIG": str(STATE / "kubeconfig")}
+    result = subprocess.run([str(kubectl), *args], capture_output=True, text=True, env=env, timeout=60)
+    print((result.stdout + result.stderr).rstrip())
+
+
 def main() -> None:
     show("up", "--state-dir", str(STATE))
     # --trace: the request's journey through the API server, then the
@@ -35,8 +46,10 @@ def main() -> None:
     show("get", "pods", "-o", "wide")
     show("get", "nodes")
     show("trace", "pod/hello")
+    show_kubectl("get", "pods", "-o", "wide")
     print(f"\nThe cluster keeps running. Try:\n  export KUBECONFIG={(STATE / 'kubeconfig').resolve()}\n"
-          "  .venv/bin/kubelite get pods\n  .venv/bin/kubelite down --purge")
+          "  .venv/bin/kubelite get pods\n  .venv/bin/kubectl get pods     # the real kubectl, same kubeconfig\n"
+          "  .venv/bin/kubelite down --purge")
 
 
 if __name__ == "__main__":
