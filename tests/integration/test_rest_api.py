@@ -168,6 +168,20 @@ def test_user_mistakes_get_the_right_status(server: LocalApiServer) -> None:
     assert_status(call(server, "PUT", "/api/v1/configmaps/x", configmap("x")), 405, "MethodNotAllowed")
 
 
+BOMB = "\n".join(["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"] + [
+    f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]" for p, n in zip("abcdefgh", "bcdefghi", strict=True)]) + "\n"
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(server: LocalApiServer) -> None:
+    base = "/api/v1/namespaces/default/configmaps"
+    created = assert_status(call(server, "POST", base, BOMB.encode(), "application/yaml"), 400, "BadRequest")
+    assert "excessive aliasing" in created["message"]
+    applied = assert_status(call(server, "PATCH", f"{base}/bomb?fieldManager=x", BOMB.encode(),
+                                 "application/apply-patch+yaml"), 400, "BadRequest")
+    assert "excessive aliasing" in applied["message"]
+    assert call(server, "GET", "/healthz").code == 200
+
+
 def test_discovery_aggregated_by_accept_and_legacy(server: LocalApiServer) -> None:
     v2 = call(server, "GET", "/api", headers={
         "Accept": "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"})
