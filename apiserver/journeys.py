@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from apiserver.context import Span
 from apiserver.handlers import Call
 
 WINDOW = 2048
@@ -19,16 +20,21 @@ WINDOW = 2048
 class JourneyLog:
     def __init__(self, window: int = WINDOW) -> None:
         self.window = window
-        self._journeys: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._journeys: OrderedDict[str, tuple[str, str, float, str, list[Span]]] = OrderedDict()
 
     def record(self, audit_id: str, method: str, path: str, call: Call) -> None:
+        # only the spans (small, immutable) are kept, not the request and its objects,
+        # and they become JSON only if someone asks (most are never asked for)
         user = next((r.impersonated_by or r.user for r in call.requests if r.user is not None), None)
-        self._journeys[audit_id] = {
-            "auditID": audit_id, "method": method, "path": path, "user": user.name if user else "",
-            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "spans": [s.to_json() for r in call.requests for s in r.spans]}
+        spans = [span for request in call.requests for span in request.spans]
+        self._journeys[audit_id] = (method, path, time.time(), user.name if user else "", spans)
         while len(self._journeys) > self.window:
             self._journeys.popitem(last=False)
 
     def get(self, audit_id: str) -> dict[str, Any] | None:
-        return self._journeys.get(audit_id)
+        kept = self._journeys.get(audit_id)
+        if kept is None:
+            return None
+        method, path, when, user, spans = kept
+        return {"auditID": audit_id, "method": method, "path": path, "user": user,
+                "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when)), "spans": [s.to_json() for s in spans]}
