@@ -210,10 +210,6 @@ class Handlers:
                      options: DeleteOptions = DeleteOptions()) -> Obj:
         request = call.request("delete", info, namespace, name, options=options.as_options())
         result: Obj = await self._run(request)
-        if options.propagation_policy in ("Foreground", "Orphan"):
-            # accepted as Kubernetes does, but it changes nothing here: say so
-            request.warnings.append(f"propagationPolicy {options.propagation_policy} has no effect: kubelite has "
-                                    "no garbage collector yet, so dependents are neither waited for nor orphaned")
         return result
 
     async def delete_collection(self, call: Call, info: api.ResourceInfo, namespace: str,

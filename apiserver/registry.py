@@ -7,7 +7,7 @@ The stored JSON never holds metadata.resourceVersion: it is the etcd
 mod_revision of the key, injected on every read, so it can never disagree with
 the store. Every update is a compare-and-swap transaction on that revision;
 losing the race is a Conflict. What is special about a kind lives in its
-`Strategy` (see strategies.py), never here.
+`Strategy` (its definition in kubelite/kinds/), never here.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ class GenericStore:
         if meta.get("resourceVersion"):
             raise Invalid(f'{info.kind} "{meta.get("name", "")}" is invalid: metadata.resourceVersion: '
                           "Invalid value: must not be set on create", kind=info.resource, name=meta.get("name", ""))
-        meta["uid"] = str(uuid.uuid4())
+        meta["uid"] = meta.get("uid") or str(uuid.uuid4())  # admission sets it (the server's, never the client's)
         meta["creationTimestamp"] = now_rfc3339()
         meta.setdefault("generation", 1)
         key = object_key(info, meta.get("namespace", ""), meta["name"])

@@ -159,9 +159,11 @@ class ApiClient:
 
     @staticmethod
     def ref(resource: str, namespace: str = "") -> api_pb2.ResourceRef:
+        """"deployments" or, for a subresource, "deployments/scale"."""
+        resource, _, subresource = resource.partition("/")
         info = api.resource_by_name(resource)
         return api_pb2.ResourceRef(group=info.group, resource=info.resource,
-                                   namespace=namespace if info.namespaced else "")
+                                   namespace=namespace if info.namespaced else "", subresource=subresource)
 
     # -------------------------------------------------------------------- verbs
     async def create(self, resource: str, obj: Obj, namespace: str = "", dry_run: bool = False) -> Obj:
@@ -204,10 +206,13 @@ class ApiClient:
         return await self._call("Patch", req)
 
     async def delete(self, resource: str, name: str, namespace: str = "", grace_period_seconds: int | None = None,
-                     precondition_uid: str = "", precondition_resource_version: str = "") -> Obj:
+                     precondition_uid: str = "", precondition_resource_version: str = "",
+                     propagation_policy: str = "", dry_run: bool = False) -> Obj:
+        """propagation_policy: Background (the default), Foreground or Orphan."""
         req = api_pb2.DeleteRequest(resource=self.ref(resource, namespace), name=name,
                                     precondition_uid=precondition_uid,
-                                    precondition_resource_version=precondition_resource_version)
+                                    precondition_resource_version=precondition_resource_version,
+                                    propagation_policy=propagation_policy, dry_run=dry_run)
         if grace_period_seconds is not None:
             req.grace_period_seconds = grace_period_seconds
         return await self._call("Delete", req)

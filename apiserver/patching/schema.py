@@ -265,6 +265,13 @@ KINDS: dict[tuple[str, str], dict[Path, FieldSchema]] = {
     }),
     (_APPS, "ReplicaSet"): _kind(_under(("spec", "template"), POD_TEMPLATE), _WORKLOAD_STATUS),
     (_APPS, "DaemonSet"): _kind(_under(("spec", "template"), POD_TEMPLATE), _WORKLOAD_STATUS),
+    ("batch/v1", "Job"): _kind(_under(("spec", "template"), POD_TEMPLATE), {
+        ("status", "conditions"): ATOMIC,  # +listType=atomic
+    }),
+    ("batch/v1", "CronJob"): _kind(_under(("spec", "jobTemplate", "spec", "template"), POD_TEMPLATE), {
+        ("status", "active"): ATOMIC,
+    }),
+    ("policy/v1", "PodDisruptionBudget"): _kind({("status", "conditions"): _keyed("type")}),
     (_APPS, "StatefulSet"): _kind(_under(("spec", "template"), POD_TEMPLATE), {
         ("spec", "volumeClaimTemplates"): ATOMIC,
         ("status", "conditions"): _keyed("type"),

@@ -6,13 +6,13 @@ and the kind's strategy (initial status, generation, server-owned metadata).
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from apiserver import patching
 from apiserver.context import Request
 from apiserver.patching import apply
 from apiserver.registry import now_rfc3339
-from apiserver.strategies import strategy_for
 from kubelite import api
 from kubelite.errors import Forbidden, NotFound
 
@@ -32,7 +32,7 @@ def _changed_fields(before: dict[str, Any], after: dict[str, Any], prefix: str =
 
 
 async def mutate(request: Request, services: Any) -> None:
-    if request.verb not in WRITES or request.obj is None or request.subresource == "binding":
+    if request.verb not in WRITES or request.obj is None or request.options.get("subresource_create"):
         return
     if request.subresource != "status":
         _default(request)
@@ -60,8 +60,10 @@ def _default(request: Request) -> None:
         return
     api.apply_defaults(info, model)
     obj = api.to_json_dict(model)
-    strategy = strategy_for(info)
+    strategy = info.strategy
     if request.current is None:
+        # the uid is the server's, set before the strategy (a Job's selector is made of it)
+        obj.setdefault("metadata", {})["uid"] = str(uuid.uuid4())
         strategy.prepare_for_create(obj)
     else:
         obj.setdefault("metadata", {})["resourceVersion"] = (request.obj.get("metadata") or {}).get(

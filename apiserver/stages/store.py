@@ -1,6 +1,8 @@
-"""Stage 9, store: the one generic store does the verb; the kind's strategy
-decides what is special (graceful pod deletion, status subresource, namespace
-termination). The write's revision becomes the object's resourceVersion."""
+"""Stage 9, store: the one generic store does the verb; the kind's definition
+decides what is special (its strategy: graceful deletion, finalizers; its
+subresources: views such as Scale, actions such as an eviction; the kinds
+that are answered and never stored). The write's revision becomes the
+object's resourceVersion."""
 
 from __future__ import annotations
 
@@ -10,8 +12,7 @@ from typing import Any
 from apiserver.context import Request
 from apiserver.registry import now_rfc3339
 from apiserver.selectors import Selector
-from apiserver.strategies import strategy_for
-from kubelite import api
+from kubelite.api import Kind
 from kubelite.errors import Invalid
 
 
@@ -22,37 +23,23 @@ async def run(request: Request, services: Any) -> None:
         request.result = await store.get(info, request.namespace, request.name)
     elif verb in ("list", "deletecollection"):
         selector = Selector.parse(opts.get("label_selector", ""), opts.get("field_selector", ""),
-                                  strategy_for(info).fields)
+                                  info.strategy.fields)
         request.result = await store.list(info, request.namespace, selector, opts.get("limit", 0),
                                           opts.get("continue", ""), opts.get("resource_version", ""))
         request.note(f"{len(request.result.items)} items at revision {request.result.resource_version}")
     elif verb == "watch":
         request.result = Selector.parse(opts.get("label_selector", ""), opts.get("field_selector", ""),
-                                        strategy_for(info).fields)
-    elif verb == "create" and info.resource == "selfsubjectreviews":
-        assert request.obj is not None and request.user is not None
-        user = request.user
-        request.result = {**request.obj, "status": {"userInfo": {
-            "username": user.name, **({"uid": user.uid} if user.uid else {}), "groups": list(user.groups)}}}
-        request.note(f'answered, not stored: user "{user.name}"')
-    elif verb == "create" and info.resource == "selfsubjectrulesreviews":
-        assert request.obj is not None and request.user is not None
-        request.result = services.authorizer.rules_review(request.user, request.obj)
-        request.note(f"answered, not stored: {len(request.result['status']['resourceRules'])} resource rules")
-    elif verb == "create" and info.resource in api.REVIEWS:
-        assert request.obj is not None and request.user is not None
-        request.result = await services.authorizer.review(request.user, request.obj)
-        request.note(f"answered, not stored: allowed={request.result['status']['allowed']}")
-    elif verb == "create" and request.subresource == "eviction":
-        # no PodDisruptionBudgets yet: an eviction is the pod's deletion
-        if opts.get("dry_run"):
-            request.note("dry run: not evicted")
-        else:
-            await _delete(request, services)
-        request.result = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+                                        info.strategy.fields)
+    elif verb == "create" and not info.stored:
+        assert request.obj is not None and request.user is not None and info.answer is not None
+        request.result = await info.answer(request, services)
+    elif verb == "create" and request.subresource and _subresource_act(request) is not None:
+        act = _subresource_act(request)
+        assert act is not None
+        request.result = await act(request, _Objects(request, services))
     elif verb == "create":
         assert request.obj is not None
-        if request.subresource == "binding":
+        if request.subresource:  # a create on a subresource (a binding) writes the object it is of
             written = await store.update(info, request.obj, request.current["metadata"]["resourceVersion"])
         else:
             written = await store.create(info, request.obj, dry_run=opts.get("dry_run", False))
@@ -79,11 +66,47 @@ async def run(request: Request, services: Any) -> None:
             request.result = request.current
             request.note("no change: not written")
             return
-        written = await store.update(info, request.obj, expected)
+        if _finalized(info, request.obj):
+            # the last finalizer of an object being deleted is gone: it goes now
+            written = await store.delete(info, request.namespace, request.obj["metadata"]["name"],
+                                         precondition_rv=expected)
+            request.note(f"finalizers done: deleted; {written.describe()}")
+        else:
+            written = await store.update(info, request.obj, expected)
+            request.note(written.describe())
         request.result = written.obj
-        request.note(written.describe())
     elif verb == "delete":
         request.result = await _delete(request, services)
+    sub = info.subresource(request.subresource) if request.subresource else None
+    if sub is not None and sub.view is not None and isinstance(request.result, dict):
+        request.result = sub.view(request.result)
+
+
+def _subresource_act(request: Request) -> Any:
+    sub = request.info.subresource(request.subresource)
+    return sub.act if sub is not None else None
+
+
+def _finalized(info: Kind, obj: dict[str, Any]) -> bool:
+    marked = bool((obj.get("metadata") or {}).get("deletionTimestamp"))
+    return marked and not info.strategy.pending_finalizers(obj) and info.strategy.grace_period(obj, None) is None
+
+
+class _Objects:
+    """What a subresource's action may do (kubelite.api.kind.Objects)."""
+
+    def __init__(self, request: Request, services: Any) -> None:
+        self.request, self.services = request, services
+
+    async def list(self, kind: Kind, namespace: str) -> list[dict[str, Any]]:
+        return list((await self.services.store.list(kind, namespace, Selector())).items)
+
+    async def update_status(self, kind: Kind, obj: dict[str, Any]) -> dict[str, Any]:
+        written = await self.services.store.update(kind, obj, obj["metadata"]["resourceVersion"])
+        return dict(written.obj)
+
+    async def delete(self) -> dict[str, Any]:
+        return await _delete(self.request, self.services)
 
 
 def _same(new: dict[str, Any], old: dict[str, Any]) -> bool:
@@ -102,50 +125,47 @@ def _rv_required(request: Request) -> Invalid:
 
 
 async def _delete(request: Request, services: Any) -> dict[str, Any]:
+    """Delete at once, or mark for deletion (deletionTimestamp) while the
+    object's strategy asks for a grace period (a running pod) or it has
+    finalizers (foregroundDeletion, a namespace's `kubernetes`): whoever owns
+    that removes it later."""
     store, info, opts = services.store, request.info, request.options
     current = request.current
     assert current is not None
     if opts.get("dry_run"):
         request.note("dry run: not deleted")
         return current
-    grace = opts.get("grace_period_seconds")
-    if strategy_for(info).graceful_delete and _graceful(current, grace):
-        period = grace if grace is not None else (current.get("spec") or {}).get(
-            "terminationGracePeriodSeconds", 30)
+    strategy = info.strategy
+    period = strategy.grace_period(current, opts.get("grace_period_seconds"))
+    finalizers = list(strategy.pending_finalizers(current))
+    policy = opts.get("propagation_policy") or ""
+    if policy == "Orphan" and "orphan" not in finalizers:
+        finalizers.append("orphan")
+    if policy == "Foreground" and "foregroundDeletion" not in finalizers:
+        finalizers.append("foregroundDeletion")
+    if period is not None or finalizers:
         marked = copy.deepcopy(current)
         meta = marked["metadata"]
-        if meta.get("deletionTimestamp") and meta.get("deletionGracePeriodSeconds", period) <= period:
-            return current  # already terminating with a shorter or equal grace period
-        meta["deletionTimestamp"] = now_rfc3339()
-        meta["deletionGracePeriodSeconds"] = period
+        if meta.get("deletionTimestamp"):
+            shorter = period is not None and period < meta.get("deletionGracePeriodSeconds", period + 1)
+            added = [f for f in finalizers if f not in (meta.get("finalizers") or [])
+                     and f not in strategy.pending_finalizers(current)]
+            if not shorter and not added:
+                return current  # already being deleted, no sooner than asked
+        else:
+            meta["deletionTimestamp"] = now_rfc3339()
+        meta["deletionGracePeriodSeconds"] = period if period is not None else 0
+        for name in finalizers:
+            if name in ("foregroundDeletion", "orphan") and name not in (meta.get("finalizers") or []):
+                meta.setdefault("finalizers", []).append(name)
+        strategy.mark_deleting(marked)
         written = await store.update(info, marked, current["metadata"]["resourceVersion"])
-        request.note(f"graceful deletion: the node agent stops the pod within {period}s, then removes it")
+        if period is not None:
+            request.note(f"graceful deletion: whoever runs it stops it within {period}s, then removes it")
+        else:
+            request.note(f"marked for deletion; waiting for finalizers {', '.join(finalizers)}")
         return dict(written.obj)
-    if info.resource == "namespaces":
-        await _terminate_namespace(request, services)
     written = await store.delete(info, request.namespace, request.name, opts.get("precondition_uid", ""),
                                  opts.get("precondition_resource_version", ""))
     request.note(written.describe())
     return dict(written.obj)
-
-
-def _graceful(pod: dict[str, Any], grace: int | None) -> bool:
-    """Only a pod that a node agent may be running needs it to stop first."""
-    bound = bool((pod.get("spec") or {}).get("nodeName"))
-    finished = (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-    return bound and not finished and grace != 0
-
-
-async def _terminate_namespace(request: Request, services: Any) -> None:
-    """Mark the namespace Terminating (no new content), then remove what is in it."""
-    store, namespace = services.store, request.name
-
-    def terminating(obj: dict[str, Any]) -> dict[str, Any]:
-        obj.setdefault("status", {})["phase"] = "Terminating"
-        obj["metadata"].setdefault("deletionTimestamp", now_rfc3339())
-        return obj
-
-    await store.guaranteed_update(request.info, "", namespace, terminating)
-    for resource in api.ALL_RESOURCES:
-        if resource.namespaced:
-            await store.delete_all(resource, namespace)

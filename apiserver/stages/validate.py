@@ -41,9 +41,10 @@ async def run(request: Request, services: Any) -> None:
     if info != request.info:
         raise BadRequest(f"the kind of the object ({info.kind}) does not match the resource of the request "
                          f"({request.info.resource})")
-    # pods/binding sets spec.nodeName and the status subresource changes only
-    # .status: both are allowed to do what a plain update may not.
-    if request.current is not None and request.subresource not in ("binding", "status"):
+    # a subresource (a binding sets spec.nodeName, status changes only .status)
+    # may do what a plain update may not, unless its kind says otherwise
+    sub = request.info.subresource(request.subresource) if request.subresource else None
+    if request.current is not None and (sub is None or sub.checks_update_rules):
         try:
             _, old = api.parse_object(request.current)
         except (api.InvalidObject, api.UnknownKind):

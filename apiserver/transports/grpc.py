@@ -55,6 +55,16 @@ def resolve(ref: api_pb2.ResourceRef) -> api.ResourceInfo:
     raise NotFound(f'the server could not find the requested resource ({ref.resource}{group})')
 
 
+def _name_of(raw: bytes) -> str:
+    """The name a create on a subresource is for (an Eviction's metadata.name)."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return ""
+    meta = body.get("metadata") if isinstance(body, dict) else None
+    return str(meta.get("name") or "") if isinstance(meta, dict) else ""
+
+
 def list_document(info: api.ResourceInfo, items: list[Any], resource_version: str, continue_token: str) -> Any:
     meta: dict[str, Any] = {"resourceVersion": resource_version}
     if continue_token:
@@ -83,11 +93,13 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
     async def Create(self, request: api_pb2.CreateRequest, context: Any) -> api_pb2.Object:
         return await self._run(context, lambda call: self.handlers.create(
             call, resolve(request.resource), request.resource.namespace, _parse_body(request.object),
-            WriteOptions(dry_run=request.dry_run)))
+            WriteOptions(dry_run=request.dry_run), request.resource.subresource,
+            _name_of(request.object) if request.resource.subresource else ""))
 
     async def Get(self, request: api_pb2.GetRequest, context: Any) -> api_pb2.Object:
         return await self._run(context, lambda call: self.handlers.get(
-            call, resolve(request.resource), request.resource.namespace, request.name))
+            call, resolve(request.resource), request.resource.namespace, request.name,
+            request.resource.subresource))
 
     async def List(self, request: api_pb2.ListRequest, context: Any) -> api_pb2.Object:
         async def handle(call: Call) -> Any:
@@ -99,7 +111,7 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
         return await self._run(context, handle)
 
     async def Update(self, request: api_pb2.UpdateRequest, context: Any) -> api_pb2.Object:
-        return await self._update(request, context, "")
+        return await self._update(request, context, request.resource.subresource)
 
     async def UpdateStatus(self, request: api_pb2.UpdateRequest, context: Any) -> api_pb2.Object:
         return await self._update(request, context, "status")
@@ -119,7 +131,7 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
                 call, resolve(request.resource), request.resource.namespace, request.name,
                 request.patch_type or MERGE_PATCH, request.patch,
                 WriteOptions(dry_run=request.dry_run, field_manager=request.field_manager),
-                "status" if request.status else "", request.force)
+                "status" if request.status else request.resource.subresource, request.force)
             return obj
         return await self._run(context, handle)
 
@@ -127,7 +139,8 @@ class ApiServicer(api_pb2_grpc.ApiServicer):
         grace = request.grace_period_seconds if request.HasField("grace_period_seconds") else None
         return await self._run(context, lambda call: self.handlers.delete(
             call, resolve(request.resource), request.resource.namespace, request.name,
-            DeleteOptions(grace, "", request.precondition_uid, request.precondition_resource_version)))
+            DeleteOptions(grace, request.propagation_policy, request.precondition_uid,
+                          request.precondition_resource_version, request.dry_run)))
 
     async def Bind(self, request: api_pb2.BindRequest, context: Any) -> api_pb2.Object:
         async def handle(call: Call) -> Any:

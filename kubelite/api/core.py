@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from kubelite.api.meta import KubeObject, LabelSelector, Model, Opaque
+from kubelite.api.meta import KubeObject, LabelSelector, Model, ObjectMeta, Opaque
 
 
 def _quantity_text(value: Any) -> Any:
@@ -341,3 +341,25 @@ class ConfigMap(KubeObject):
     data: dict[str, str] | None = None
     binaryData: dict[str, str] | None = None
     immutable: bool | None = None
+
+
+class Secret(KubeObject):
+    data: dict[str, str] | None = None        # base64 values
+    stringData: dict[str, str] | None = None  # write-only: merged into data on write
+    type: str | None = None
+    immutable: bool | None = None
+
+
+class LocalObjectReference(Model):
+    name: str | None = None
+
+
+class ServiceAccount(KubeObject):
+    secrets: list[ObjectReference] | None = None
+    imagePullSecrets: list[LocalObjectReference] | None = None
+    automountServiceAccountToken: bool | None = None
+
+
+class PodTemplateSpec(Model):
+    metadata: ObjectMeta | None = None
+    spec: PodSpec = Field(default_factory=PodSpec)

@@ -4,8 +4,8 @@ when a manifest leaves them out."""
 from __future__ import annotations
 
 from kubelite.api import core
+from kubelite.api.kind import Kind
 from kubelite.api.meta import KubeObject
-from kubelite.api.registry import ResourceInfo
 
 
 def _pull_policy(image: str | None) -> str:
@@ -30,31 +30,42 @@ def _default_container(container: core.Container) -> None:
             port.protocol = "TCP"
 
 
-def apply_defaults(info: ResourceInfo, obj: KubeObject) -> KubeObject:
+def default_pod_spec(spec: core.PodSpec) -> None:
+    """A pod's defaults, also applied to the pod templates of workloads."""
+    if spec.restartPolicy is None:
+        spec.restartPolicy = "Always"
+    if spec.terminationGracePeriodSeconds is None:
+        spec.terminationGracePeriodSeconds = 30
+    if spec.schedulerName is None:
+        spec.schedulerName = "default-scheduler"
+    if spec.dnsPolicy is None:
+        spec.dnsPolicy = "ClusterFirst"
+    if spec.enableServiceLinks is None:
+        spec.enableServiceLinks = True
+    for container in [*spec.containers, *(spec.initContainers or [])]:
+        _default_container(container)
+    for toleration in spec.tolerations or []:
+        if toleration.operator is None:
+            toleration.operator = "Equal"
+
+
+def default_pod(pod: core.Pod) -> None:
+    default_pod_spec(pod.spec)
+    if pod.spec.priority is None:
+        pod.spec.priority = 0
+    if pod.spec.serviceAccountName is None:
+        pod.spec.serviceAccountName = "default"
+
+
+def default_namespace(namespace: core.Namespace) -> None:
+    if namespace.spec is None:
+        namespace.spec = core.NamespaceSpec(finalizers=["kubernetes"])
+
+
+def apply_defaults(info: Kind, obj: KubeObject) -> KubeObject:
     """Fill Kubernetes defaults in place; returns `obj`."""
     if info.namespaced and not obj.metadata.namespace:
         obj.metadata.namespace = "default"
-    if isinstance(obj, core.Pod):
-        spec = obj.spec
-        if spec.restartPolicy is None:
-            spec.restartPolicy = "Always"
-        if spec.terminationGracePeriodSeconds is None:
-            spec.terminationGracePeriodSeconds = 30
-        if spec.schedulerName is None:
-            spec.schedulerName = "default-scheduler"
-        if spec.dnsPolicy is None:
-            spec.dnsPolicy = "ClusterFirst"
-        if spec.priority is None:
-            spec.priority = 0
-        if spec.enableServiceLinks is None:
-            spec.enableServiceLinks = True
-        if spec.serviceAccountName is None:
-            spec.serviceAccountName = "default"
-        for container in [*spec.containers, *(spec.initContainers or [])]:
-            _default_container(container)
-        for toleration in spec.tolerations or []:
-            if toleration.operator is None:
-                toleration.operator = "Equal"
-    if isinstance(obj, core.Namespace) and obj.spec is None:
-        obj.spec = core.NamespaceSpec(finalizers=["kubernetes"])
+    if info.defaults is not None:
+        info.defaults(obj)
     return obj

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from kubelite.api.registry import RBAC, ResourceInfo
+from kubelite.api.kind import Kind as ResourceInfo
 
 Obj = dict[str, Any]
 
@@ -86,6 +86,16 @@ def _name(obj: Obj) -> str:
 
 def _created(obj: Obj) -> str:
     return age(_meta(obj).get("creationTimestamp"))
+
+
+def name_of(obj: Obj) -> str:
+    """The NAME cell."""
+    return _name(obj)
+
+
+def created_age(obj: Obj) -> str:
+    """The AGE cell."""
+    return _created(obj)
 
 
 def _later(current: str, candidate: str | None) -> str:
@@ -366,24 +376,20 @@ def _default_cells(obj: Obj) -> list[Any]:
     return [_name(obj), _created(obj)]
 
 
-PRINTERS: dict[tuple[str, str], Printer] = {
-    ("", "pods"): Printer(POD_COLUMNS, _pod_cells, _pod_conditions),
-    ("", "nodes"): Printer(NODE_COLUMNS, _node_cells),
-    ("", "namespaces"): Printer(NAMESPACE_COLUMNS, _namespace_cells),
-    ("", "events"): Printer(EVENT_COLUMNS, _event_cells),
-    ("", "configmaps"): Printer(CONFIGMAP_COLUMNS, _configmap_cells),
-    ("coordination.k8s.io", "leases"): Printer(LEASE_COLUMNS, _lease_cells),
-    (RBAC, "roles"): Printer(ROLE_COLUMNS, _role_cells),
-    (RBAC, "clusterroles"): Printer(ROLE_COLUMNS, _role_cells),
-    (RBAC, "rolebindings"): Printer(BINDING_COLUMNS, _binding_cells),
-    (RBAC, "clusterrolebindings"): Printer(BINDING_COLUMNS, _binding_cells),
-}
+POD_PRINTER = Printer(POD_COLUMNS, _pod_cells, _pod_conditions)
+NODE_PRINTER = Printer(NODE_COLUMNS, _node_cells)
+NAMESPACE_PRINTER = Printer(NAMESPACE_COLUMNS, _namespace_cells)
+EVENT_PRINTER = Printer(EVENT_COLUMNS, _event_cells)
+CONFIGMAP_PRINTER = Printer(CONFIGMAP_COLUMNS, _configmap_cells)
+LEASE_PRINTER = Printer(LEASE_COLUMNS, _lease_cells)
+ROLE_PRINTER = Printer(ROLE_COLUMNS, _role_cells)
+BINDING_PRINTER = Printer(BINDING_COLUMNS, _binding_cells)
 DEFAULT_PRINTER = Printer(DEFAULT_COLUMNS, _default_cells)
 
 
 def printer(info: ResourceInfo) -> Printer:
     """The kind's printer (NAME and AGE for a kind without one)."""
-    return PRINTERS.get((info.group, info.resource), DEFAULT_PRINTER)
+    return info.printer or DEFAULT_PRINTER
 
 
 def columns(info: ResourceInfo) -> list[Column]:

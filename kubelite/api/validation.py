@@ -18,10 +18,10 @@ from kubelite.api.errors import (
     not_supported,
     required,
 )
+from kubelite.api.kind import Kind as ResourceInfo
 from kubelite.api.meta import KubeObject, ObjectMeta
-from kubelite.api.names import dns1123_label, dns1123_subdomain, label_value, qualified_name
+from kubelite.api.names import dns1123_label, label_value, qualified_name
 from kubelite.api.quantity import parse_quantity
-from kubelite.api.registry import REVIEWS, ResourceInfo, resource_for_kind
 
 # apimachinery's TotalAnnotationSizeLimitB: keys and values of all annotations together, in bytes
 ANNOTATIONS_SIZE_LIMIT = 256 * 1024
@@ -71,6 +71,8 @@ def parse_object(data: Any) -> tuple[ResourceInfo, KubeObject]:
     api_version, kind = data.get("apiVersion"), data.get("kind")
     if not isinstance(api_version, str) or not isinstance(kind, str) or not api_version or not kind:
         raise UnknownKind(api_version if isinstance(api_version, str) else "", kind if isinstance(kind, str) else "")
+    from kubelite.api.registry import resource_for_kind  # the registry loads the kinds, which use this module
+
     info = resource_for_kind(api_version, kind)
     if info is None:
         raise UnknownKind(api_version, kind)
@@ -89,21 +91,20 @@ def parse_object(data: Any) -> tuple[ResourceInfo, KubeObject]:
 # ------------------------------------------------------------------ semantics
 def validate_object(info: ResourceInfo, obj: KubeObject) -> list[FieldError]:
     causes = _validate_meta(info, obj.metadata)
-    check = _KIND_CHECKS.get(type(obj))
-    if check is not None:
-        causes += check(obj)
+    if info.validate is not None:
+        causes += info.validate(obj)
     return causes
 
 
 def _validate_meta(info: ResourceInfo, meta: ObjectMeta) -> list[FieldError]:
     causes: list[FieldError] = []
-    if info.resource in REVIEWS:
+    if not info.stored:
         return causes
     if not meta.name and not meta.generateName:
         causes.append(FieldError("metadata.name", "FieldValueRequired",
                                  "Required value: name or generateName is required"))
     elif meta.name:
-        why = _name_rule(info)(meta.name)
+        why = info.name_rule(meta.name)
         if why:
             causes.append(invalid("metadata.name", meta.name, why))
     if info.namespaced and meta.namespace:
@@ -133,7 +134,7 @@ def annotations_size(annotations: dict[str, str] | None) -> int:
                for k, v in (annotations or {}).items())
 
 
-def _path_segment(value: str) -> str | None:
+def path_segment(value: str) -> str | None:
     """RBAC objects may be named like "system:node" (any path segment)."""
     if value in (".", ".."):
         return f"may not be '{value}'"
@@ -141,14 +142,6 @@ def _path_segment(value: str) -> str | None:
         if bad in value:
             return f"may not contain '{bad}'"
     return None
-
-
-def _name_rule(info: ResourceInfo) -> Any:
-    if info.kind == "Namespace":
-        return dns1123_label
-    if info.group == "rbac.authorization.k8s.io":
-        return _path_segment
-    return dns1123_subdomain
 
 
 def _quantities(path: str, values: dict[str, str] | None) -> tuple[list[FieldError], dict[str, Any]]:
@@ -260,35 +253,35 @@ def _validate_toleration(path: str, t: core.Toleration) -> list[FieldError]:
     return causes
 
 
-def _validate_pod(pod: KubeObject) -> list[FieldError]:
-    assert isinstance(pod, core.Pod)
-    spec, causes = pod.spec, []
+def validate_pod_spec(spec: core.PodSpec, root: str = "spec") -> list[FieldError]:
+    """Every problem of a pod spec; `root` is its path (a template's is "spec.template.spec")."""
+    causes: list[FieldError] = []
     if not spec.containers:
-        causes.append(required("spec.containers"))
+        causes.append(required(f"{root}.containers"))
     seen: set[str] = set()
     for field_name, containers in (("containers", spec.containers), ("initContainers", spec.initContainers or [])):
         for i, container in enumerate(containers):
-            path = f"spec.{field_name}[{i}]"
+            path = f"{root}.{field_name}[{i}]"
             causes += _validate_container(path, container)
             if container.name in seen:
                 causes.append(duplicate(f"{path}.name", container.name))
             seen.add(container.name)
     if spec.restartPolicy is not None and spec.restartPolicy not in ("Always", "OnFailure", "Never"):
-        causes.append(not_supported("spec.restartPolicy", spec.restartPolicy, ["Always", "OnFailure", "Never"]))
+        causes.append(not_supported(f"{root}.restartPolicy", spec.restartPolicy, ["Always", "OnFailure", "Never"]))
     if spec.terminationGracePeriodSeconds is not None and spec.terminationGracePeriodSeconds < 0:
-        causes.append(invalid("spec.terminationGracePeriodSeconds", spec.terminationGracePeriodSeconds,
+        causes.append(invalid(f"{root}.terminationGracePeriodSeconds", spec.terminationGracePeriodSeconds,
                               "must be greater than or equal to 0"))
     if spec.activeDeadlineSeconds is not None and spec.activeDeadlineSeconds < 1:
-        causes.append(invalid("spec.activeDeadlineSeconds", spec.activeDeadlineSeconds,
+        causes.append(invalid(f"{root}.activeDeadlineSeconds", spec.activeDeadlineSeconds,
                               "must be between 1 and 2147483647, inclusive"))
     for key, value in (spec.nodeSelector or {}).items():
         why = qualified_name(key) or label_value(value)
         if why:
-            causes.append(invalid(f"spec.nodeSelector[{key}]", value, why))
+            causes.append(invalid(f"{root}.nodeSelector[{key}]", value, why))
     node_affinity = spec.affinity.nodeAffinity if spec.affinity else None
     if node_affinity is not None:
         required_terms = node_affinity.requiredDuringSchedulingIgnoredDuringExecution
-        base = "spec.affinity.nodeAffinity"
+        base = f"{root}.affinity.nodeAffinity"
         if required_terms is not None:
             path = f"{base}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"
             if not required_terms.nodeSelectorTerms:
@@ -302,9 +295,9 @@ def _validate_pod(pod: KubeObject) -> list[FieldError]:
                 causes.append(invalid(f"{path}.weight", pref.weight, "must be in the range 1-100"))
             causes += _validate_term(f"{path}.preference", pref.preference)
     for i, toleration in enumerate(spec.tolerations or []):
-        causes += _validate_toleration(f"spec.tolerations[{i}]", toleration)
+        causes += _validate_toleration(f"{root}.tolerations[{i}]", toleration)
     for i, tsc in enumerate(spec.topologySpreadConstraints or []):
-        path = f"spec.topologySpreadConstraints[{i}]"
+        path = f"{root}.topologySpreadConstraints[{i}]"
         if tsc.maxSkew < 1:
             causes.append(invalid(f"{path}.maxSkew", tsc.maxSkew, "must be greater than zero"))
         if not tsc.topologyKey:
@@ -315,7 +308,12 @@ def _validate_pod(pod: KubeObject) -> list[FieldError]:
     return causes
 
 
-def _validate_node(node: KubeObject) -> list[FieldError]:
+def validate_pod(pod: KubeObject) -> list[FieldError]:
+    assert isinstance(pod, core.Pod)
+    return validate_pod_spec(pod.spec)
+
+
+def validate_node(node: KubeObject) -> list[FieldError]:
     assert isinstance(node, core.Node)
     causes = []
     for i, taint in enumerate(node.spec.taints or []):
@@ -332,7 +330,7 @@ def _validate_node(node: KubeObject) -> list[FieldError]:
     return causes
 
 
-def _validate_lease(lease: KubeObject) -> list[FieldError]:
+def validate_lease(lease: KubeObject) -> list[FieldError]:
     assert isinstance(lease, coordination.Lease)
     duration = lease.spec.leaseDurationSeconds
     if duration is not None and duration < 1:
@@ -340,7 +338,7 @@ def _validate_lease(lease: KubeObject) -> list[FieldError]:
     return []
 
 
-def _validate_rules(obj: KubeObject) -> list[FieldError]:
+def validate_rules(obj: KubeObject) -> list[FieldError]:
     causes = []
     for i, rule in enumerate(getattr(obj, "rules", None) or []):
         if not rule.verbs:
@@ -354,7 +352,7 @@ def _validate_rules(obj: KubeObject) -> list[FieldError]:
     return causes
 
 
-def _validate_binding(obj: KubeObject) -> list[FieldError]:
+def validate_rbac_binding(obj: KubeObject) -> list[FieldError]:
     assert isinstance(obj, rbac.RoleBinding | rbac.ClusterRoleBinding)
     causes = []
     allowed = ["ClusterRole"] if isinstance(obj, rbac.ClusterRoleBinding) else ["ClusterRole", "Role"]
@@ -374,7 +372,7 @@ def _validate_binding(obj: KubeObject) -> list[FieldError]:
     return causes
 
 
-def _validate_configmap(obj: KubeObject) -> list[FieldError]:
+def validate_configmap(obj: KubeObject) -> list[FieldError]:
     assert isinstance(obj, core.ConfigMap)
     causes = []
     for key in [*(obj.data or {}), *(obj.binaryData or {})]:
@@ -383,18 +381,6 @@ def _validate_configmap(obj: KubeObject) -> list[FieldError]:
                                   "'_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for "
                                   "validation is '[-._a-zA-Z0-9]+')"))
     return causes
-
-
-_KIND_CHECKS = {
-    core.Pod: _validate_pod,
-    core.Node: _validate_node,
-    core.ConfigMap: _validate_configmap,
-    coordination.Lease: _validate_lease,
-    rbac.Role: _validate_rules,
-    rbac.ClusterRole: _validate_rules,
-    rbac.RoleBinding: _validate_binding,
-    rbac.ClusterRoleBinding: _validate_binding,
-}
 
 
 # -------------------------------------------------------------------- updates
@@ -409,9 +395,15 @@ def validate_update(info: ResourceInfo, old: KubeObject, new: KubeObject) -> lis
         before, after = getattr(old.metadata, field_name), getattr(new.metadata, field_name)
         if before and after != before:
             causes.append(invalid(f"metadata.{field_name}", after, "field is immutable"))
-    if isinstance(old, core.Pod) and isinstance(new, core.Pod):
-        causes += _pod_update(old, new)
-    if isinstance(old, core.ConfigMap) and isinstance(new, core.ConfigMap) and old.immutable:
+    if info.validate_update is not None:
+        causes += info.validate_update(old, new)
+    return causes
+
+
+def configmap_update(old: core.ConfigMap, new: core.ConfigMap) -> list[FieldError]:
+    """An immutable ConfigMap (or Secret) keeps its data."""
+    causes = []
+    if old.immutable:
         if old.data != new.data or old.binaryData != new.binaryData:
             causes.append(forbidden("data", "field is immutable when `immutable` is set"))
         if not new.immutable:
@@ -419,7 +411,7 @@ def validate_update(info: ResourceInfo, old: KubeObject, new: KubeObject) -> lis
     return causes
 
 
-def _pod_update(old: core.Pod, new: core.Pod) -> list[FieldError]:
+def pod_update(old: core.Pod, new: core.Pod) -> list[FieldError]:
     before = old.spec.model_copy(deep=True)
     after = new.spec.model_copy(deep=True)
     for spec_copy in (before, after):

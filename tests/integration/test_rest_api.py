@@ -273,11 +273,19 @@ def test_every_rest_request_has_an_audit_line(server: LocalApiServer) -> None:
                for line in lines)
 
 
-def test_propagation_policies_without_a_garbage_collector_are_warned_about(server: LocalApiServer) -> None:
+def test_orphan_and_foreground_deletion_wait_for_the_garbage_collector(server: LocalApiServer) -> None:
+    # without a controller-manager nobody removes the finalizer: the object stays, marked
     base = "/api/v1/namespaces/default/configmaps"
-    call(server, "POST", base, configmap("rest-orphan"))
-    reply = call(server, "DELETE", f"{base}/rest-orphan", b'{"propagationPolicy":"Orphan"}')
-    assert reply.code == 200 and "no garbage collector" in reply.headers["Warning"]
+    for name, policy, finalizer in (("rest-orphan", "Orphan", "orphan"), ("rest-fg", "Foreground",
+                                                                          "foregroundDeletion")):
+        call(server, "POST", base, configmap(name))
+        reply = call(server, "DELETE", f"{base}/{name}", json.dumps({"propagationPolicy": policy}).encode())
+        assert reply.code == 200
+        stored = json.loads(call(server, "GET", f"{base}/{name}").body)
+        assert stored["metadata"]["deletionTimestamp"] and finalizer in stored["metadata"]["finalizers"]
+        stored["metadata"]["finalizers"] = []
+        assert call(server, "PUT", f"{base}/{name}", json.dumps(stored).encode()).code == 200
+        assert call(server, "GET", f"{base}/{name}").code == 404  # the last finalizer gone: deleted
     assert_status(call(server, "DELETE", f"{base}/x", b'{"propagationPolicy":"Sideways"}'), 400, "BadRequest")
 
 

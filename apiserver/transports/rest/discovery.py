@@ -11,42 +11,22 @@ registry: serving discovery costs no work per request.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from apiserver.strategies import strategy_for
 from apiserver.transports.rest.paths import group_versions
 from kubelite import api
 
 ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 DISCOVERY_GROUP = "apidiscovery.k8s.io"
 DISCOVERY_VERSIONS = ("v2", "v2beta1")
-# the "all" category drives `kubectl get all`
-CATEGORIES = {"pods": ["all"]}
 
 
-@dataclass(frozen=True)
-class Subresource:
-    name: str
-    kind: str
-    verbs: tuple[str, ...]
-    group: str | None = None  # the response kind's group and version, when not the resource's
-    version: str | None = None
-
-
-def subresources(info: api.ResourceInfo) -> list[Subresource]:
-    out = []
-    if strategy_for(info).has_status:
-        out.append(Subresource("status", info.kind, ("get", "patch", "update")))
-    if info.resource == "pods":
-        out += [Subresource("binding", "Binding", ("create",)),
-                Subresource("eviction", "Eviction", ("create",), "policy", "v1"),
-                Subresource("log", "Pod", ("get",))]
-    return out
+def subresources(info: api.ResourceInfo) -> list[api.Subresource]:
+    return list(info.subresources)
 
 
 def verbs(info: api.ResourceInfo) -> list[str]:
-    return ["create"] if info.resource in api.REVIEWS else ALL_VERBS
+    return ALL_VERBS if info.stored else ["create"]
 
 
 def _response_kind(group: str, version: str, kind: str) -> dict[str, str]:
@@ -60,12 +40,13 @@ def _aggregated_resource(info: api.ResourceInfo) -> dict[str, Any]:
         "verbs": verbs(info)}
     if info.short_names:
         entry["shortNames"] = list(info.short_names)
-    if info.resource in CATEGORIES:
-        entry["categories"] = CATEGORIES[info.resource]
+    if info.categories:
+        entry["categories"] = list(info.categories)
     subs = subresources(info)
     if subs:
         entry["subresources"] = [{"subresource": s.name, "responseKind": _response_kind(
-            info.group if s.group is None else s.group, s.version or info.version, s.kind), "verbs": list(s.verbs)}
+            info.group if s.group is None else s.group, s.version or info.version, s.kind or info.kind),
+            "verbs": list(s.verbs)}
             for s in subs]
     return entry
 
@@ -91,12 +72,12 @@ def _resource_list(group: str, version: str) -> dict[str, Any]:
                                  "namespaced": info.namespaced, "kind": info.kind, "verbs": verbs(info)}
         if info.short_names:
             entry["shortNames"] = list(info.short_names)
-        if info.resource in CATEGORIES:
-            entry["categories"] = CATEGORIES[info.resource]
+        if info.categories:
+            entry["categories"] = list(info.categories)
         resources.append(entry)
         for sub in subresources(info):
             entry = {"name": f"{info.resource}/{sub.name}", "singularName": "", "namespaced": info.namespaced,
-                     "kind": sub.kind, "verbs": list(sub.verbs)}
+                     "kind": sub.kind or info.kind, "verbs": list(sub.verbs)}
             if sub.group is not None:
                 entry.update(group=sub.group, version=sub.version)
             resources.append(entry)

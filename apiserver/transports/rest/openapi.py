@@ -23,8 +23,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, Field
 
-from apiserver.strategies import strategy_for
-from kubelite.api import ALL_RESOURCES, REVIEWS, ResourceInfo, core
+from kubelite.api import ALL_RESOURCES, ResourceInfo, Strategy, core
 from kubelite.api import meta as meta_api
 from kubelite.api.descriptions import LIST_FIELDS, LIST_KIND, field_description, model_description
 from kubelite.api.meta import Model, Opaque
@@ -310,6 +309,8 @@ class _Schemas:
         origin, args = typing.get_origin(annotation), typing.get_args(annotation)
         if origin in (Union, types.UnionType):
             present = [a for a in args if a is not type(None)]
+            if set(present) == {int, str}:  # IntOrString, as Kubernetes publishes it
+                return {"type": "string", "format": "int-or-string", "x-kubernetes-int-or-string": True}
             if len(present) != 1:
                 raise TypeError(f"no OpenAPI type for the union {annotation!r}")
             return self._type(present[0])
@@ -362,7 +363,7 @@ class _Paths:
         collection = (f"{self._prefix}/namespaces/{{namespace}}/{info.resource}" if info.namespaced
                       else f"{self._prefix}/{info.resource}")
         scope = _refs("namespace") if info.namespaced else []
-        if info.resource in REVIEWS:
+        if not info.stored:
             self._path(collection, [*scope, *_refs("pretty")], post=self._op(
                 "post", f"create{self._gv_id}{ns}{info.kind}", gvk, f"Ask the server: create a {info.kind} "
                 "and get the answer in its status; nothing is stored.", _inline(*_WRITE),
@@ -371,7 +372,7 @@ class _Paths:
         list_ref = self._schemas.list_of(info)
         status_ref = self._schemas.ref(Status)
         delete_body = {"content": _content(self._schemas.ref(DeleteOptions), "*/*")}
-        deleted = obj if strategy_for(info).graceful_delete else status_ref
+        deleted = obj if type(info.strategy).grace_period is not Strategy.grace_period else status_ref
         self._path(collection, [*scope, *_refs("pretty")], get=self._op(
             "list", f"list{self._gv_id}{ns}{info.kind}", gvk, f"List the {info.kind} objects, or watch them "
             "change.", _inline(*_LIST), self._list_responses(list_ref)), post=self._op(
@@ -389,9 +390,9 @@ class _Paths:
             self._path(f"{self._prefix}/{info.resource}", _refs("pretty"), get=self._op(
                 "list", f"list{self._gv_id}{info.kind}ForAllNamespaces", gvk, f"List the {info.kind} objects of "
                 "every namespace, or watch them change.", _inline(*_LIST), self._list_responses(list_ref)))
-        if strategy_for(info).has_status:
+        if info.subresource("status") is not None:
             self._path(f"{item}/status", item_scope, **self._item_ops(info, gvk, obj, "Status"))
-        if info.resource == "pods":
+        if info.subresource("binding") is not None:
             self._pod_subresources(item, item_scope, gvk)
 
     def _item_ops(self, info: ResourceInfo, gvk: dict[str, str], obj: Schema, sub: str) -> dict[str, Schema]:

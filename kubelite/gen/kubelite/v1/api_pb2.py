@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15kubelite/v1/api.proto\x12\x0bkubelite.v1\"\"\n\x0eJourneyRequest\x12\x10\n\x08\x61udit_id\x18\x01 \x01(\t\"\x10\n\x0eVersionRequest\"\x8d\x01\n\rPodLogRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tcontainer\x18\x03 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x04 \x01(\x08\x12\x17\n\ntail_lines\x18\x05 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08previous\x18\x06 \x01(\x08\x42\r\n\x0b_tail_lines\"\x83\x01\n\x13\x43ontainerLogRequest\x12\x0f\n\x07pod_uid\x18\x01 \x01(\t\x12\x11\n\tcontainer\x18\x02 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x03 \x01(\x08\x12\x17\n\ntail_lines\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08previous\x18\x05 \x01(\x08\x42\r\n\x0b_tail_lines\"\x18\n\x08LogChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"A\n\x0bResourceRef\x12\r\n\x05group\x18\x01 \x01(\t\x12\x10\n\x08resource\x18\x02 \x01(\t\x12\x11\n\tnamespace\x18\x03 \x01(\t\"\x16\n\x06Object\x12\x0c\n\x04json\x18\x01 \x01(\x0c\"\\\n\rCreateRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x0e\n\x06object\x18\x02 \x01(\x0c\x12\x0f\n\x07\x64ry_run\x18\x03 \x01(\x08\"F\n\nGetRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xaa\x01\n\x0bListRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x16\n\x0elabel_selector\x18\x02 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x03\x12\x16\n\x0e\x63ontinue_token\x18\x05 \x01(\t\x12\x18\n\x10resource_version\x18\x06 \x01(\t\"\\\n\rUpdateRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x0e\n\x06object\x18\x02 \x01(\x0c\x12\x0f\n\x07\x64ry_run\x18\x03 \x01(\x08\"\xb2\x01\n\x0cPatchRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05patch\x18\x03 \x01(\x0c\x12\x0e\n\x06status\x18\x04 \x01(\x08\x12\x0f\n\x07\x64ry_run\x18\x05 \x01(\x08\x12\x12\n\npatch_type\x18\x06 \x01(\t\x12\x15\n\rfield_manager\x18\x07 \x01(\t\x12\r\n\x05\x66orce\x18\x08 \x01(\x08\"\xc6\x01\n\rDeleteRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x0c\n\x04name\x18\x02 \x01(\t\x12!\n\x14grace_period_seconds\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x18\n\x10precondition_uid\x18\x04 \x01(\t\x12%\n\x1dprecondition_resource_version\x18\x05 \x01(\tB\x17\n\x15_grace_period_seconds\"\x9d\x01\n\x0cWatchRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x16\n\x0elabel_selector\x18\x02 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x03 \x01(\t\x12\x18\n\x10resource_version\x18\x04 \x01(\t\x12\x17\n\x0f\x61llow_bookmarks\x18\x05 \x01(\x08\"*\n\nWatchEvent\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0e\n\x06object\x18\x02 \x01(\x0c\"1\n\x0b\x42indRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0f\n\x07\x62inding\x18\x02 \x01(\x0c\"\x1d\n\rStatusDetails\x12\x0c\n\x04json\x18\x01 \x01(\x0c\x32\xcb\x05\n\x03\x41pi\x12\x39\n\x06\x43reate\x12\x1a.kubelite.v1.CreateRequest\x1a\x13.kubelite.v1.Object\x12\x33\n\x03Get\x12\x17.kubelite.v1.GetRequest\x1a\x13.kubelite.v1.Object\x12\x35\n\x04List\x12\x18.kubelite.v1.ListRequest\x1a\x13.kubelite.v1.Object\x12\x39\n\x06Update\x12\x1a.kubelite.v1.UpdateRequest\x1a\x13.kubelite.v1.Object\x12?\n\x0cUpdateStatus\x12\x1a.kubelite.v1.UpdateRequest\x1a\x13.kubelite.v1.Object\x12\x37\n\x05Patch\x12\x19.kubelite.v1.PatchRequest\x1a\x13.kubelite.v1.Object\x12\x39\n\x06\x44\x65lete\x12\x1a.kubelite.v1.DeleteRequest\x1a\x13.kubelite.v1.Object\x12=\n\x05Watch\x12\x19.kubelite.v1.WatchRequest\x1a\x17.kubelite.v1.WatchEvent0\x01\x12\x35\n\x04\x42ind\x12\x18.kubelite.v1.BindRequest\x1a\x13.kubelite.v1.Object\x12=\n\x06PodLog\x12\x1a.kubelite.v1.PodLogRequest\x1a\x15.kubelite.v1.LogChunk0\x01\x12;\n\x07Version\x12\x1b.kubelite.v1.VersionRequest\x1a\x13.kubelite.v1.Object\x12;\n\x07Journey\x12\x1b.kubelite.v1.JourneyRequest\x1a\x13.kubelite.v1.Object2U\n\x08NodeLogs\x12I\n\x0c\x43ontainerLog\x12 .kubelite.v1.ContainerLogRequest\x1a\x15.kubelite.v1.LogChunk0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15kubelite/v1/api.proto\x12\x0bkubelite.v1\"\"\n\x0eJourneyRequest\x12\x10\n\x08\x61udit_id\x18\x01 \x01(\t\"\x10\n\x0eVersionRequest\"\x8d\x01\n\rPodLogRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tcontainer\x18\x03 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x04 \x01(\x08\x12\x17\n\ntail_lines\x18\x05 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08previous\x18\x06 \x01(\x08\x42\r\n\x0b_tail_lines\"\x83\x01\n\x13\x43ontainerLogRequest\x12\x0f\n\x07pod_uid\x18\x01 \x01(\t\x12\x11\n\tcontainer\x18\x02 \x01(\t\x12\x0e\n\x06\x66ollow\x18\x03 \x01(\x08\x12\x17\n\ntail_lines\x18\x04 \x01(\x03H\x00\x88\x01\x01\x12\x10\n\x08previous\x18\x05 \x01(\x08\x42\r\n\x0b_tail_lines\"\x18\n\x08LogChunk\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\"V\n\x0bResourceRef\x12\r\n\x05group\x18\x01 \x01(\t\x12\x10\n\x08resource\x18\x02 \x01(\t\x12\x11\n\tnamespace\x18\x03 \x01(\t\x12\x13\n\x0bsubresource\x18\x04 \x01(\t\"\x16\n\x06Object\x12\x0c\n\x04json\x18\x01 \x01(\x0c\"\\\n\rCreateRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x0e\n\x06object\x18\x02 \x01(\x0c\x12\x0f\n\x07\x64ry_run\x18\x03 \x01(\x08\"F\n\nGetRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x0c\n\x04name\x18\x02 \x01(\t\"\xaa\x01\n\x0bListRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x16\n\x0elabel_selector\x18\x02 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x03 \x01(\t\x12\r\n\x05limit\x18\x04 \x01(\x03\x12\x16\n\x0e\x63ontinue_token\x18\x05 \x01(\t\x12\x18\n\x10resource_version\x18\x06 \x01(\t\"\\\n\rUpdateRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x0e\n\x06object\x18\x02 \x01(\x0c\x12\x0f\n\x07\x64ry_run\x18\x03 \x01(\x08\"\xb2\x01\n\x0cPatchRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\r\n\x05patch\x18\x03 \x01(\x0c\x12\x0e\n\x06status\x18\x04 \x01(\x08\x12\x0f\n\x07\x64ry_run\x18\x05 \x01(\x08\x12\x12\n\npatch_type\x18\x06 \x01(\t\x12\x15\n\rfield_manager\x18\x07 \x01(\t\x12\r\n\x05\x66orce\x18\x08 \x01(\x08\"\xf3\x01\n\rDeleteRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x0c\n\x04name\x18\x02 \x01(\t\x12!\n\x14grace_period_seconds\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x18\n\x10precondition_uid\x18\x04 \x01(\t\x12%\n\x1dprecondition_resource_version\x18\x05 \x01(\t\x12\x1a\n\x12propagation_policy\x18\x06 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x07 \x01(\x08\x42\x17\n\x15_grace_period_seconds\"\x9d\x01\n\x0cWatchRequest\x12*\n\x08resource\x18\x01 \x01(\x0b\x32\x18.kubelite.v1.ResourceRef\x12\x16\n\x0elabel_selector\x18\x02 \x01(\t\x12\x16\n\x0e\x66ield_selector\x18\x03 \x01(\t\x12\x18\n\x10resource_version\x18\x04 \x01(\t\x12\x17\n\x0f\x61llow_bookmarks\x18\x05 \x01(\x08\"*\n\nWatchEvent\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\x0e\n\x06object\x18\x02 \x01(\x0c\"1\n\x0b\x42indRequest\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\x0f\n\x07\x62inding\x18\x02 \x01(\x0c\"\x1d\n\rStatusDetails\x12\x0c\n\x04json\x18\x01 \x01(\x0c\x32\xcb\x05\n\x03\x41pi\x12\x39\n\x06\x43reate\x12\x1a.kubelite.v1.CreateRequest\x1a\x13.kubelite.v1.Object\x12\x33\n\x03Get\x12\x17.kubelite.v1.GetRequest\x1a\x13.kubelite.v1.Object\x12\x35\n\x04List\x12\x18.kubelite.v1.ListRequest\x1a\x13.kubelite.v1.Object\x12\x39\n\x06Update\x12\x1a.kubelite.v1.UpdateRequest\x1a\x13.kubelite.v1.Object\x12?\n\x0cUpdateStatus\x12\x1a.kubelite.v1.UpdateRequest\x1a\x13.kubelite.v1.Object\x12\x37\n\x05Patch\x12\x19.kubelite.v1.PatchRequest\x1a\x13.kubelite.v1.Object\x12\x39\n\x06\x44\x65lete\x12\x1a.kubelite.v1.DeleteRequest\x1a\x13.kubelite.v1.Object\x12=\n\x05Watch\x12\x19.kubelite.v1.WatchRequest\x1a\x17.kubelite.v1.WatchEvent0\x01\x12\x35\n\x04\x42ind\x12\x18.kubelite.v1.BindRequest\x1a\x13.kubelite.v1.Object\x12=\n\x06PodLog\x12\x1a.kubelite.v1.PodLogRequest\x1a\x15.kubelite.v1.LogChunk0\x01\x12;\n\x07Version\x12\x1b.kubelite.v1.VersionRequest\x1a\x13.kubelite.v1.Object\x12;\n\x07Journey\x12\x1b.kubelite.v1.JourneyRequest\x1a\x13.kubelite.v1.Object2U\n\x08NodeLogs\x12I\n\x0c\x43ontainerLog\x12 .kubelite.v1.ContainerLogRequest\x1a\x15.kubelite.v1.LogChunk0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,31 +43,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LOGCHUNK']._serialized_start=370
   _globals['_LOGCHUNK']._serialized_end=394
   _globals['_RESOURCEREF']._serialized_start=396
-  _globals['_RESOURCEREF']._serialized_end=461
-  _globals['_OBJECT']._serialized_start=463
-  _globals['_OBJECT']._serialized_end=485
-  _globals['_CREATEREQUEST']._serialized_start=487
-  _globals['_CREATEREQUEST']._serialized_end=579
-  _globals['_GETREQUEST']._serialized_start=581
-  _globals['_GETREQUEST']._serialized_end=651
-  _globals['_LISTREQUEST']._serialized_start=654
-  _globals['_LISTREQUEST']._serialized_end=824
-  _globals['_UPDATEREQUEST']._serialized_start=826
-  _globals['_UPDATEREQUEST']._serialized_end=918
-  _globals['_PATCHREQUEST']._serialized_start=921
-  _globals['_PATCHREQUEST']._serialized_end=1099
-  _globals['_DELETEREQUEST']._serialized_start=1102
-  _globals['_DELETEREQUEST']._serialized_end=1300
-  _globals['_WATCHREQUEST']._serialized_start=1303
-  _globals['_WATCHREQUEST']._serialized_end=1460
-  _globals['_WATCHEVENT']._serialized_start=1462
-  _globals['_WATCHEVENT']._serialized_end=1504
-  _globals['_BINDREQUEST']._serialized_start=1506
-  _globals['_BINDREQUEST']._serialized_end=1555
-  _globals['_STATUSDETAILS']._serialized_start=1557
-  _globals['_STATUSDETAILS']._serialized_end=1586
-  _globals['_API']._serialized_start=1589
-  _globals['_API']._serialized_end=2304
-  _globals['_NODELOGS']._serialized_start=2306
-  _globals['_NODELOGS']._serialized_end=2391
+  _globals['_RESOURCEREF']._serialized_end=482
+  _globals['_OBJECT']._serialized_start=484
+  _globals['_OBJECT']._serialized_end=506
+  _globals['_CREATEREQUEST']._serialized_start=508
+  _globals['_CREATEREQUEST']._serialized_end=600
+  _globals['_GETREQUEST']._serialized_start=602
+  _globals['_GETREQUEST']._serialized_end=672
+  _globals['_LISTREQUEST']._serialized_start=675
+  _globals['_LISTREQUEST']._serialized_end=845
+  _globals['_UPDATEREQUEST']._serialized_start=847
+  _globals['_UPDATEREQUEST']._serialized_end=939
+  _globals['_PATCHREQUEST']._serialized_start=942
+  _globals['_PATCHREQUEST']._serialized_end=1120
+  _globals['_DELETEREQUEST']._serialized_start=1123
+  _globals['_DELETEREQUEST']._serialized_end=1366
+  _globals['_WATCHREQUEST']._serialized_start=1369
+  _globals['_WATCHREQUEST']._serialized_end=1526
+  _globals['_WATCHEVENT']._serialized_start=1528
+  _globals['_WATCHEVENT']._serialized_end=1570
+  _globals['_BINDREQUEST']._serialized_start=1572
+  _globals['_BINDREQUEST']._serialized_end=1621
+  _globals['_STATUSDETAILS']._serialized_start=1623
+  _globals['_STATUSDETAILS']._serialized_end=1652
+  _globals['_API']._serialized_start=1655
+  _globals['_API']._serialized_end=2370
+  _globals['_NODELOGS']._serialized_start=2372
+  _globals['_NODELOGS']._serialized_end=2457
 # @@protoc_insertion_point(module_scope)

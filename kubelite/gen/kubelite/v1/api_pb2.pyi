@@ -52,14 +52,16 @@ class LogChunk(_message.Message):
     def __init__(self, data: _Optional[bytes] = ...) -> None: ...
 
 class ResourceRef(_message.Message):
-    __slots__ = ("group", "resource", "namespace")
+    __slots__ = ("group", "resource", "namespace", "subresource")
     GROUP_FIELD_NUMBER: _ClassVar[int]
     RESOURCE_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    SUBRESOURCE_FIELD_NUMBER: _ClassVar[int]
     group: str
     resource: str
     namespace: str
-    def __init__(self, group: _Optional[str] = ..., resource: _Optional[str] = ..., namespace: _Optional[str] = ...) -> None: ...
+    subresource: str
+    def __init__(self, group: _Optional[str] = ..., resource: _Optional[str] = ..., namespace: _Optional[str] = ..., subresource: _Optional[str] = ...) -> None: ...
 
 class Object(_message.Message):
     __slots__ = ("json",)
@@ -132,18 +134,22 @@ class PatchRequest(_message.Message):
     def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., name: _Optional[str] = ..., patch: _Optional[bytes] = ..., status: _Optional[bool] = ..., dry_run: _Optional[bool] = ..., patch_type: _Optional[str] = ..., field_manager: _Optional[str] = ..., force: _Optional[bool] = ...) -> None: ...
 
 class DeleteRequest(_message.Message):
-    __slots__ = ("resource", "name", "grace_period_seconds", "precondition_uid", "precondition_resource_version")
+    __slots__ = ("resource", "name", "grace_period_seconds", "precondition_uid", "precondition_resource_version", "propagation_policy", "dry_run")
     RESOURCE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     GRACE_PERIOD_SECONDS_FIELD_NUMBER: _ClassVar[int]
     PRECONDITION_UID_FIELD_NUMBER: _ClassVar[int]
     PRECONDITION_RESOURCE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PROPAGATION_POLICY_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     resource: ResourceRef
     name: str
     grace_period_seconds: int
     precondition_uid: str
     precondition_resource_version: str
-    def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., name: _Optional[str] = ..., grace_period_seconds: _Optional[int] = ..., precondition_uid: _Optional[str] = ..., precondition_resource_version: _Optional[str] = ...) -> None: ...
+    propagation_policy: str
+    dry_run: bool
+    def __init__(self, resource: _Optional[_Union[ResourceRef, _Mapping]] = ..., name: _Optional[str] = ..., grace_period_seconds: _Optional[int] = ..., precondition_uid: _Optional[str] = ..., precondition_resource_version: _Optional[str] = ..., propagation_policy: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class WatchRequest(_message.Message):
     __slots__ = ("resource", "label_selector", "field_selector", "resource_version", "allow_bookmarks")
