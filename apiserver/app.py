@@ -14,6 +14,7 @@ from typing import Any
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from apiserver import encryption
 from apiserver.audit_log import AuditLog
 from apiserver.authn import Authenticator
 from apiserver.authz import Authorizer
@@ -53,6 +54,7 @@ class ApiServerConfig:
     kubelet_client_key: str | None = None
     kubelet_certificate_authority: str | None = None
     rest_port: int = 0  # the Kubernetes REST API (HTTPS); 0 = not served
+    encryption_provider_config: str | None = None  # EncryptionConfiguration: encryption at rest
 
 
 @dataclass
@@ -145,8 +147,9 @@ async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
     audit = AuditLog(config.audit_log_path)
     credentials = _credentials(config)
     kubelet_credentials = _kubelet_credentials(config)
+    transformer = encryption.load(config.encryption_provider_config) if config.encryption_provider_config else None
     etcd = EtcdClient(config.etcd_servers)
-    store = GenericStore(etcd)
+    store = GenericStore(etcd, transformer)
     await _retry_bootstrap(store)
     namespaces = NamespaceCache(store, api.resource_by_name("namespaces"))
     pods = PodNodeCache(store, api.resource_by_name("pods"))

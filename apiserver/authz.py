@@ -36,7 +36,7 @@ class Authorizer:
         self._store = store
         self._rbac_caches: dict[str, ResourceCache] = {}
         self._rbac = RBACAuthorizer(self._rbac_objects)
-        self._node = NodeAuthorizer(self._pods.node_of)
+        self._node = NodeAuthorizer(self._pods.node_of, self._pods.node_uses)
 
     def attach_rbac(self, caches: dict[str, ResourceCache]) -> None:
         self._rbac_caches = caches

@@ -197,9 +197,17 @@ def _binding(name: str, role: str, kind: str, subject: str) -> Obj:
 
 def bootstrap_policy() -> list[Obj]:
     """The ClusterRoles and ClusterRoleBindings every cluster starts with."""
-    view = [_rule(READ, ["pods", "pods/log", "pods/status", "configmaps", "events", "namespaces"]),
-            _rule(READ, ["leases"], (COORDINATION,))]
-    edit = [*view, _rule(WRITE, ["pods", "configmaps", "events"]), _rule(WRITE, ["leases"], (COORDINATION,))]
+    workloads = ["deployments", "deployments/scale", "deployments/status", "replicasets", "replicasets/scale",
+                 "replicasets/status", "daemonsets", "daemonsets/status"]
+    batch = ["jobs", "jobs/status", "cronjobs", "cronjobs/status"]
+    # as Kubernetes' aggregated view role: everything but Secrets
+    view = [_rule(READ, ["pods", "pods/log", "pods/status", "configmaps", "events", "namespaces", "serviceaccounts"]),
+            _rule(READ, ["leases"], (COORDINATION,)), _rule(READ, workloads, ("apps",)), _rule(READ, batch, ("batch",)),
+            _rule(READ, ["poddisruptionbudgets", "poddisruptionbudgets/status"], ("policy",))]
+    edit = [*view, _rule(WRITE, ["pods", "configmaps", "events", "serviceaccounts"]),
+            _rule([*READ, *WRITE], ["secrets"]), _rule(["create"], ["pods/eviction"]),
+            _rule(WRITE, ["leases"], (COORDINATION,)), _rule(WRITE, workloads, ("apps",)),
+            _rule(WRITE, batch, ("batch",)), _rule(WRITE, ["poddisruptionbudgets"], ("policy",))]
     admin = [*edit, _rule([*READ, *WRITE], ["roles", "rolebindings"], (RBAC_GROUP,))]
     return [
         _cluster_role("cluster-admin", [_rule(["*"], ["*"], ("*",))]),
@@ -214,14 +222,17 @@ def bootstrap_policy() -> list[Obj]:
             _rule([*READ, "create", "update"], ["leases"], (COORDINATION,)),
         ]),
         _cluster_role("system:kube-controller-manager", [
-            _rule([*READ, "update", "patch", "delete"], ["pods", "nodes"]),
+            _rule([*READ, *WRITE], ["pods", "serviceaccounts", "secrets", "configmaps"]),
+            _rule([*READ, "update", "patch", "delete"], ["nodes"]),
             _rule(["update", "patch"], ["pods/status", "nodes/status"]),
-            _rule(READ, ["namespaces"]),
+            _rule([*READ, "update", "patch", "delete"], ["namespaces"]),
+            _rule(["update"], ["namespaces/finalize", "namespaces/status"]),
+            _rule(["*"], ["*"], ("apps", "batch", "policy")),
             _rule(["create", "patch", "update"], ["events"]),
             _rule([*READ, "create", "update"], ["leases"], (COORDINATION,)),
         ]),
         _cluster_role("system:node", [
-            _rule(READ, ["pods", "namespaces", "configmaps"]),
+            _rule(READ, ["pods", "namespaces"]),
             _rule(["get", "list", "watch", "create", "update", "patch"], ["nodes", "nodes/status"]),
             _rule(["update", "patch"], ["pods/status"]),
             _rule(["delete"], ["pods"]),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from apiserver.encryption import Transformer
 from apiserver.selectors import Selector
 from etcdlite.client import EtcdClient
 from etcdlite.errors import Compacted, EtcdliteError, Unavailable
@@ -60,8 +61,8 @@ def object_key(info: ResourceInfo, namespace: str, name: str) -> str:
     return key_prefix(info, namespace) + name
 
 
-def decode(kv: kv_pb2.KeyValue, revision: int | None = None) -> Obj:
-    obj: Obj = json.loads(kv.value)
+def decode(kv: kv_pb2.KeyValue, revision: int | None = None, value: bytes | None = None) -> Obj:
+    obj: Obj = json.loads(kv.value if value is None else value)
     obj.setdefault("metadata", {})["resourceVersion"] = str(revision or kv.mod_revision)
     return obj
 
@@ -127,8 +128,25 @@ def _store_errors(fn: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[
 class GenericStore:
     """CRUD + watch of Kubernetes objects in etcdlite, for any kind."""
 
-    def __init__(self, etcd: EtcdClient) -> None:
+    def __init__(self, etcd: EtcdClient, transformer: Transformer | None = None) -> None:
         self.etcd = etcd
+        self.transformer = transformer or Transformer()
+
+    def _encode(self, info: ResourceInfo, key: str, obj: Obj) -> bytes:
+        data = encode(obj)
+        if self.transformer:
+            return self.transformer.to_storage(info.resource, key.encode(), data)
+        return data
+
+    def _decode(self, info: ResourceInfo, kv: kv_pb2.KeyValue, revision: int | None = None) -> Obj:
+        if not self.transformer:
+            return decode(kv, revision)
+        try:
+            value = self.transformer.from_storage(info.resource, kv.key, kv.value)
+        except Exception as err:
+            raise StatusError(f"unable to transform key {kv.key.decode(errors='replace')!r} from storage: "
+                              f"{err or type(err).__name__}") from None
+        return decode(kv, revision, value)
 
     # ------------------------------------------------------------------ create
     @_store_errors
@@ -148,7 +166,8 @@ class GenericStore:
             return WriteResult(obj, existing.header.revision)
         txn = rpc_pb2.TxnRequest(
             compare=[rpc_pb2.Compare(key=key.encode(), target=rpc_pb2.Compare.CREATE, create_revision=0)],
-            success=[rpc_pb2.RequestOp(request_put=rpc_pb2.PutRequest(key=key.encode(), value=encode(obj)))],
+            success=[rpc_pb2.RequestOp(request_put=rpc_pb2.PutRequest(key=key.encode(),
+                                                                      value=self._encode(info, key, obj)))],
         )
         response, entry = await self.etcd.txn_with_entry(txn)
         if not response.succeeded:
@@ -162,7 +181,7 @@ class GenericStore:
         response = await self.etcd.get(object_key(info, namespace, name))
         if not response.kvs:
             raise NotFound.of(info.resource, name, info.group)
-        return decode(response.kvs[0])
+        return self._decode(info, response.kvs[0])
 
     # -------------------------------------------------------------------- list
     @_store_errors
@@ -187,7 +206,7 @@ class GenericStore:
             revision = revision or response.header.revision
             count = len(response.kvs)
             for index, kv in enumerate(response.kvs):
-                obj = decode(kv)
+                obj = self._decode(info, kv)
                 if selector.matches(obj):
                     items.append(obj)
                     if limit and len(items) == limit:
@@ -207,7 +226,8 @@ class GenericStore:
         txn = rpc_pb2.TxnRequest(
             compare=[rpc_pb2.Compare(key=key.encode(), target=rpc_pb2.Compare.MOD,
                                      mod_revision=_parse_rv(expected_rv))],
-            success=[rpc_pb2.RequestOp(request_put=rpc_pb2.PutRequest(key=key.encode(), value=encode(obj)))],
+            success=[rpc_pb2.RequestOp(request_put=rpc_pb2.PutRequest(key=key.encode(),
+                                                                      value=self._encode(info, key, obj)))],
             failure=[rpc_pb2.RequestOp(request_range=rpc_pb2.RangeRequest(key=key.encode(), count_only=True))],
         )
         response, entry = await self.etcd.txn_with_entry(txn)
@@ -282,7 +302,7 @@ class GenericStore:
                                                   "metadata": {"resourceVersion": str(response.header.revision)}})
                     continue
                 for event in response.events:
-                    translated = _translate(event, selector)
+                    translated = self._translate(info, event, selector)
                     if translated is not None:
                         yield translated
         except Compacted as err:
@@ -294,33 +314,32 @@ class GenericStore:
                 ticker.cancel()
             watch.cancel()
 
+    def _translate(self, info: ResourceInfo, event: kv_pb2.Event, selector: Selector) -> WatchEvent | None:
+        """etcd event -> Kubernetes watch event, honouring the selector the way
+        kube-apiserver does: leaving the selection is a DELETED, entering an ADDED."""
+        revision = event.kv.mod_revision
+        old = self._decode(info, event.prev_kv, revision) if event.HasField("prev_kv") else None
+        if event.type == kv_pb2.Event.DELETE:
+            if old is not None and selector.matches(old):
+                return WatchEvent("DELETED", old)
+            return None
+        new = self._decode(info, event.kv)
+        new_matches = selector.matches(new)
+        old_matches = old is not None and selector.matches(old)
+        if new_matches and old_matches:
+            return WatchEvent("MODIFIED", new)
+        if new_matches:
+            return WatchEvent("ADDED", new)
+        if old_matches:
+            return WatchEvent("DELETED", new)
+        return None
+
 
 async def _request_progress(watch: Any, interval: float) -> None:
     await watch.created.wait()
     while True:
         await asyncio.sleep(interval)
         await watch.request_progress()
-
-
-def _translate(event: kv_pb2.Event, selector: Selector) -> WatchEvent | None:
-    """etcd event -> Kubernetes watch event, honouring the selector the way
-    kube-apiserver does: leaving the selection is a DELETED, entering an ADDED."""
-    revision = event.kv.mod_revision
-    old = decode(event.prev_kv, revision) if event.HasField("prev_kv") else None
-    if event.type == kv_pb2.Event.DELETE:
-        if old is not None and selector.matches(old):
-            return WatchEvent("DELETED", old)
-        return None
-    new = decode(event.kv)
-    new_matches = selector.matches(new)
-    old_matches = old is not None and selector.matches(old)
-    if new_matches and old_matches:
-        return WatchEvent("MODIFIED", new)
-    if new_matches:
-        return WatchEvent("ADDED", new)
-    if old_matches:
-        return WatchEvent("DELETED", new)
-    return None
 
 
 def _parse_rv(resource_version: str) -> int:

@@ -110,7 +110,10 @@ def test_denials_read_like_kube_apiserver(attrs: Attributes, message: str) -> No
 
 
 BOUND = {("default", "mine"): "node-1", ("default", "theirs"): "node-2"}
-node_authz = NodeAuthorizer(lambda ns, name: BOUND.get((ns, name)))
+# what pods bound to node-1 reference (the pod cache's graph)
+USED = {("node-1", "secrets", "default", "dbpass"), ("node-1", "configmaps", "default", "settings"),
+        ("node-1", "serviceaccounts", "default", "web"), ("node-2", "secrets", "default", "other")}
+node_authz = NodeAuthorizer(lambda ns, name: BOUND.get((ns, name)), lambda *edge: edge in USED)
 NODE1 = ("system:node:node-1", ("system:nodes", "system:authenticated"))
 
 NODE_MATRIX = [
@@ -123,6 +126,16 @@ NODE_MATRIX = [
     ("update", "", "pods", "status", "default", "theirs", False),
     ("get", "", "pods", "", "default", "theirs", False),
     ("delete", "", "pods", "", "default", "mine", True),
+    ("get", "", "secrets", "", "default", "dbpass", True),
+    ("get", "", "secrets", "", "default", "other", False),
+    ("list", "", "secrets", "", "default", "", False),
+    ("watch", "", "secrets", "", "", "", False),
+    ("update", "", "secrets", "", "default", "dbpass", False),
+    ("get", "", "configmaps", "", "default", "settings", True),
+    ("get", "", "configmaps", "", "team", "settings", False),
+    ("list", "", "configmaps", "", "", "", False),
+    ("get", "", "serviceaccounts", "", "default", "web", True),
+    ("get", "", "serviceaccounts", "", "default", "default", False),
 ]
 
 
@@ -155,3 +168,28 @@ def test_bootstrap_objects_from_an_older_version_gain_the_new_rules_and_subjects
     assert reconcile_bootstrap(opted_out, wanted) is None
     binding = next(o for o in bootstrap_policy() if o["kind"] == "ClusterRoleBinding")
     assert reconcile_bootstrap({**binding, "subjects": []}, binding)["subjects"] == binding["subjects"]  # type: ignore[index]
+
+
+def test_the_pod_cache_graph_follows_every_kind_of_reference_and_forgets_unbound_pods() -> None:
+    from apiserver.caches import PodNodeCache, pod_references
+
+    pod = {"metadata": {"namespace": "team", "name": "p"}, "spec": {
+        "nodeName": "node-1", "serviceAccountName": "builder", "imagePullSecrets": [{"name": "pull"}],
+        "volumes": [{"name": "a", "secret": {"secretName": "vol"}}, {"name": "b", "configMap": {"name": "cmvol"}},
+                    {"name": "c", "projected": {"sources": [{"secret": {"name": "proj"}}]}}],
+        "containers": [{"name": "c", "env": [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "envs"}}}],
+                        "envFrom": [{"configMapRef": {"name": "cmenv"}}]}]}}
+    assert pod_references(pod) == {("serviceaccounts", "builder"), ("secrets", "pull"), ("secrets", "vol"),
+                                   ("configmaps", "cmvol"), ("secrets", "proj"), ("secrets", "envs"),
+                                   ("configmaps", "cmenv")}
+    cache = PodNodeCache.__new__(PodNodeCache)
+    cache.items, cache._used_by = {}, {}
+    cache._put(("team", "p"), pod)
+    assert cache.node_uses("node-1", "secrets", "team", "vol")
+    assert not cache.node_uses("node-2", "secrets", "team", "vol")
+    moved = {**pod, "spec": {**pod["spec"], "nodeName": "node-2"}}
+    cache._put(("team", "p"), moved)
+    assert not cache.node_uses("node-1", "secrets", "team", "vol") and cache.node_uses("node-2", "secrets", "team",
+                                                                                         "vol")
+    cache._drop(("team", "p"))
+    assert cache._used_by == {}
