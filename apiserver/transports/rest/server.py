@@ -254,7 +254,7 @@ class RestApi:
         assert target.info is not None
         _negotiate(request.headers.get("Accept", ""))
         sub = target.subresource
-        if sub not in ("", "status"):
+        if sub and not _allows(target, "get"):
             raise paths.not_found()
         obj = await self.handlers.get(request["call"], target.info, target.namespace, target.name, sub)
         return self._respond(request, target.info, obj)
@@ -353,19 +353,19 @@ class RestApi:
     async def _create(self, request: web.Request, target: paths.ResourcePath) -> web.StreamResponse:
         assert target.info is not None
         body = await self._body(request)
-        if target.name and target.subresource not in ("binding", "eviction"):
+        if target.name and not (target.subresource and _allows(target, "create")):
             raise MethodNotSupported(f"the server does not allow this method on the requested resource "
                                      f"(POST {request.path})")
         obj = await self.handlers.create(request["call"], target.info, target.namespace, body,
                                          self._write_options(request), target.subresource, target.name)
-        if target.subresource in ("binding", "eviction"):
+        if target.subresource:  # a binding or an eviction answers a Status
             return json_response({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                                   "code": 201}, 201)
         return self._respond(request, target.info, obj, 201)
 
     async def _update(self, request: web.Request, target: paths.ResourcePath) -> web.StreamResponse:
         assert target.info is not None
-        if target.subresource not in ("", "status"):
+        if target.subresource and not _allows(target, "update"):
             raise MethodNotSupported(f"the server does not allow this method on the requested resource "
                                      f"(PUT {request.path})")
         body = await self._body(request)
@@ -375,7 +375,7 @@ class RestApi:
 
     async def _patch(self, request: web.Request, target: paths.ResourcePath) -> web.StreamResponse:
         assert target.info is not None
-        if target.subresource not in ("", "status"):
+        if target.subresource and not _allows(target, "patch"):
             raise MethodNotSupported(f"the server does not allow this method on the requested resource "
                                      f"(PATCH {request.path})")
         patch_type = bodies.media_type(request.headers.get("Content-Type", ""))
@@ -431,3 +431,9 @@ async def start(api_: RestApi, host: str, port: int, context: ssl.SSLContext | N
     await site.start()
     return runner
 
+
+def _allows(target: paths.ResourcePath, verb: str) -> bool:
+    """Whether the kind declares the subresource with this verb."""
+    assert target.info is not None
+    sub = target.info.subresource(target.subresource)
+    return sub is not None and verb in sub.verbs and target.subresource != "log"
