@@ -55,6 +55,7 @@ class ApiServerConfig:
     kubelet_certificate_authority: str | None = None
     rest_port: int = 0  # the Kubernetes REST API (HTTPS); 0 = not served
     encryption_provider_config: str | None = None  # EncryptionConfiguration: encryption at rest
+    service_account_key_files: tuple[str, ...] = ()  # verify service-account tokens
 
 
 @dataclass
@@ -143,7 +144,7 @@ def _kubelet_credentials(config: ApiServerConfig) -> grpc.ChannelCredentials | N
 
 async def serve(config: ApiServerConfig, stop: asyncio.Event) -> None:
     # read every file the flags name first: a bad one is the user's error, now
-    authenticator = Authenticator(config.token_auth_file)
+    authenticator = Authenticator(config.token_auth_file, config.service_account_key_files)
     audit = AuditLog(config.audit_log_path)
     credentials = _credentials(config)
     kubelet_credentials = _kubelet_credentials(config)

@@ -37,12 +37,16 @@ from apiserver.app import ApiServerConfig, serve
 @click.option("--encryption-provider-config", type=click.Path(exists=True, dir_okay=False), default=None,
               help="An EncryptionConfiguration (apiserver.config.k8s.io/v1): which resources are encrypted at rest "
                    "(aesgcm), and with which keys.")
+@click.option("--service-account-key-file", "service_account_key_files", multiple=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="PEM key (public or private) that verifies service-account tokens; may repeat.")
 @click.option("--log-level", default="info", type=click.Choice(["debug", "info", "warn", "error"]))
 def main(etcd_servers: str, bind_address: str, port: int, rest_port: int, tls_cert_file: str | None,
          tls_private_key_file: str | None, client_ca_file: str | None, token_auth_file: str | None,
          audit_log_path: str | None, watch_bookmark_interval: float, kubelet_client_certificate: str | None,
          kubelet_client_key: str | None, kubelet_certificate_authority: str | None,
-         encryption_provider_config: str | None, log_level: str) -> None:
+         encryption_provider_config: str | None, service_account_key_files: tuple[str, ...],
+         log_level: str) -> None:
     """Run the kubelite API server."""
     logging.basicConfig(level=log_level.upper().replace("WARN", "WARNING"), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -52,7 +56,7 @@ def main(etcd_servers: str, bind_address: str, port: int, rest_port: int, tls_ce
     config = ApiServerConfig(servers, bind_address, port, tls_cert_file, tls_private_key_file, client_ca_file,
                              token_auth_file, audit_log_path, watch_bookmark_interval, kubelet_client_certificate,
                              kubelet_client_key, kubelet_certificate_authority, rest_port,
-                             encryption_provider_config)
+                             encryption_provider_config, service_account_key_files)
 
     async def run() -> None:
         stop = asyncio.Event()

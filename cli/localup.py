@@ -87,14 +87,17 @@ def _components(state: ClusterState) -> list[tuple[str, str, list[str]]]:
         "--client-ca-file", str(pki / "ca.crt"), "--audit-log-path", str(d / "logs" / "audit.log"),
         "--kubelet-client-certificate", str(pki / "apiserver-kubelet-client.crt"),
         "--kubelet-client-key", str(pki / "apiserver-kubelet-client.key"),
-        "--kubelet-certificate-authority", str(pki / "ca.crt")]))
+        "--kubelet-certificate-authority", str(pki / "ca.crt"),
+        "--service-account-key-file", str(pki / "sa.pub")]))
 
     def connect(stem: str) -> list[str]:
         return ["--server", state.apiserver, "--certificate-authority", str(pki / "ca.crt"),
                 "--client-certificate", str(pki / f"{stem}.crt"), "--client-key", str(pki / f"{stem}.key")]
 
     out.append(("scheduler", "scheduler", connect("scheduler")))
-    out.append(("controller-manager", "controllers", connect("controller-manager")))
+    out.append(("controller-manager", "controllers", [*connect("controller-manager"),
+                                                      "--service-account-private-key-file", str(pki / "sa.key"),
+                                                      "--root-ca-file", str(pki / "ca.crt")]))
     for node in state.nodes:
         out.append((node, "nodeagent", [*connect(f"node-{node}"), "--hostname-override", node,
                                         "--root-dir", str(d / "nodes"), "--port", str(state.port(node + "-logs")),

@@ -24,6 +24,7 @@ CONTROLLERS: dict[str, tuple[str, str]] = {
     "namespace": ("controllers.namespace", "NamespaceController"),
     "serviceaccount": ("controllers.serviceaccount", "ServiceAccountController"),
     "disruption": ("controllers.disruption", "DisruptionController"),
+    "serviceaccount-token": ("controllers.tokens", "TokenController"),
 }
 NODE_LIFECYCLE = "nodelifecycle"
 ALL = (*CONTROLLERS, NODE_LIFECYCLE)
@@ -48,14 +49,17 @@ def select(spec: str) -> list[str]:
     return chosen
 
 
-def build(names: list[str], client: Any, informers: SharedInformers) -> list[Any]:
-    """The controllers named, each registered on the shared informers."""
+def build(names: list[str], client: Any, informers: SharedInformers,
+          options: dict[str, dict[str, Any]] | None = None) -> list[Any]:
+    """The controllers named, each registered on the shared informers;
+    `options` holds a controller's own flags by its name."""
     built = []
     for name in names:
         if name == NODE_LIFECYCLE:
             continue
         module, cls = CONTROLLERS[name]
-        built.append(getattr(importlib.import_module(module), cls)(client, informers))
+        built.append(getattr(importlib.import_module(module), cls)(client, informers,
+                                                                   **(options or {}).get(name, {})))
     return built
 
 

@@ -61,7 +61,8 @@ class LocalApiServer:
                 "--audit-log-path", str(self.audit_log),
                 "--kubelet-client-certificate", str(self.pki / "apiserver-kubelet-client.crt"),
                 "--kubelet-client-key", str(self.pki / "apiserver-kubelet-client.key"),
-                "--kubelet-certificate-authority", str(self.pki / "ca.crt"), *self.extra_args]
+                "--kubelet-certificate-authority", str(self.pki / "ca.crt"),
+                "--service-account-key-file", str(self.pki / "sa.pub"), *self.extra_args]
         if self.client_ca:
             args += ["--client-ca-file", str(self.pki / "ca.crt")]
         if self.tokens:

@@ -138,6 +138,11 @@ def init_pki(directory: Path, sans: tuple[str, ...] = DEFAULT_SANS, nodes: tuple
             continue
         write(directory, stem, issue(ca, cn, groups, sans if server else (), server=server, days=days))
         created.append(stem)
+    if not (directory / "sa.key").exists():
+        from kubelite import satoken
+
+        satoken.write_keys(directory, satoken.new_key())  # signs service-account tokens
+        created.append("sa")
     return created
 
 
