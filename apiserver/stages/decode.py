@@ -10,6 +10,7 @@ sets the pod's node). The stored object, when there is one, is kept as
 from __future__ import annotations
 
 import copy
+import secrets
 from typing import Any
 
 from apiserver import field_validation, patching
@@ -68,6 +69,7 @@ async def _decode(request: Request, services: Any) -> None:
             raise BadRequest("the request body must be a JSON object")
         request.obj = copy.deepcopy(request.body)
         _check_identity(request, request.obj)
+        _generate_name(request.obj)
         return
     try:
         current = await services.store.get(request.info, request.namespace, request.name)
@@ -124,6 +126,18 @@ async def _decode(request: Request, services: Any) -> None:
         request.obj = merged
         return
     raise BadRequest(f"unsupported verb {verb!r} on {request.info.resource}")
+
+
+_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"  # apiserver's names.SimpleNameGenerator alphabet
+
+
+def _generate_name(obj: dict[str, Any]) -> None:
+    """metadata.generateName: the prefix plus five random characters, as kube-apiserver."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and not meta.get("name") and isinstance(meta.get("generateName"), str) \
+            and meta["generateName"]:
+        prefix = meta["generateName"][:63 - 5]
+        meta["name"] = prefix + "".join(secrets.choice(_NAME_CHARS) for _ in range(5))
 
 
 def _patched(request: Request, current: dict[str, Any] | None) -> dict[str, Any]:

@@ -134,7 +134,7 @@ def test_the_standby_controller_manager_finishes_a_rollout_within_max_surge(clus
             async def follow() -> None:
                 async for kind, pod in c.watch("pods", "default", label_selector="app=roll",
                                                resource_version=listed["metadata"]["resourceVersion"]):
-                    if kind == "DELETED":
+                    if kind == "DELETED" or pod["metadata"].get("deletionTimestamp"):
                         live.discard(pod["metadata"]["name"])
                     else:
                         live.add(pod["metadata"]["name"])

@@ -93,13 +93,15 @@ def test_a_deployment_scales_rolls_out_and_rolls_back(state: Path) -> None:
     assert run(state, "scale", "deployment/web", "--replicas=5").stdout.strip() == "deployment.apps/web scaled"
     wait_for(lambda: len(running_pods(state, "app=web")) == 5, what="5 running pods")
 
-    # a rolling update, watched: never more than replicas + maxSurge pods at once
+    # a rolling update, watched: never more than replicas + maxSurge pods at once (terminating pods
+    # do not count, as in Kubernetes: they are on their way out)
     seen: list[int] = []
     stop = threading.Event()
 
     def watch() -> None:
         while not stop.is_set():
-            pods = [p for p in get(state, "pods", "-l", "app=web")["items"]]
+            pods = [p for p in get(state, "pods", "-l", "app=web")["items"]
+                    if not p["metadata"].get("deletionTimestamp")]
             seen.append(len(pods))
             time.sleep(0.2)
     watcher = threading.Thread(target=watch)

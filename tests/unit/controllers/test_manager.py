@@ -7,9 +7,9 @@ from controllers import manager
 
 def test_star_selects_all_and_a_minus_leaves_one_out() -> None:
     assert manager.select("*") == list(manager.ALL)
-    assert "job" not in manager.select("*,-job") and "deployment" in manager.select("*,-job")
+    assert "namespace" not in manager.select("*,-namespace") and "deployment" in manager.select("*,-namespace")
     assert manager.select("replicaset,deployment") == ["replicaset", "deployment"]
-    assert manager.select("-job,*") == [c for c in manager.ALL if c != "job"]
+    assert manager.select("-namespace,*") == [c for c in manager.ALL if c != "namespace"]
 
 
 def test_an_unknown_controller_is_named() -> None:
