@@ -228,6 +228,8 @@ def bootstrap_policy() -> list[Obj]:
             _rule([*READ, "update", "patch", "delete"], ["namespaces"]),
             _rule(["update"], ["namespaces/finalize", "namespaces/status"]),
             _rule(["*"], ["*"], ("apps", "batch", "policy")),
+            # the namespace controller and the garbage collector empty namespaces of every kind
+            _rule([*READ, "delete", "deletecollection"], ["*"], ("*",)),
             _rule(["create", "patch", "update"], ["events"]),
             _rule([*READ, "create", "update"], ["leases"], (COORDINATION,)),
         ]),
