@@ -305,8 +305,7 @@ class GarbageCollector:
     async def _write(self, node: Node, change: Callable[[Obj], Obj | None]) -> None:
         """Update `node`'s object with `change` (None: nothing to change),
         from the informer's copy first and a fresh read after a Conflict."""
-        obj = self.informers[node.resource].get(node.namespace, node.name) if node.resource in self.informers \
-            else None
+        obj = self.informers[node.resource].get(node.namespace, node.name)
         for attempt in range(WRITE_ATTEMPTS):
             if obj is None or (obj.get("metadata") or {}).get("uid") != node.uid:
                 try:

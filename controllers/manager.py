@@ -20,6 +20,7 @@ CONTROLLERS: dict[str, tuple[str, str]] = {
     "garbagecollector": ("controllers.garbagecollector", "GarbageCollector"),
     "namespace": ("controllers.namespace", "NamespaceController"),
     "serviceaccount": ("controllers.serviceaccount", "ServiceAccountController"),
+    "disruption": ("controllers.disruption", "DisruptionController"),
     "serviceaccount-token": ("controllers.tokens", "TokenController"),
 }
 NODE_LIFECYCLE = "nodelifecycle"

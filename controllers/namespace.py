@@ -64,18 +64,27 @@ class NamespaceController:
             return
         await self._finalize(ns)
 
+    async def _list_all(self, namespace: str) -> dict[str, list[Obj] | StatusError]:
+        """Every namespaced kind's objects in the namespace, listed at once."""
+        async def one(resource: str) -> list[Obj] | StatusError:
+            try:
+                return list((await self.client.list(resource, namespace)).get("items") or [])
+            except StatusError as err:
+                return err
+
+        resources = namespaced_resources()
+        return dict(zip(resources, await asyncio.gather(*(one(r) for r in resources)), strict=True))
+
     async def _delete_content(self, namespace: str) -> list[str]:
         """Delete whatever is in the namespace and not being deleted yet;
         the failures, as messages."""
         failures: list[str] = []
         doomed: list[tuple[str, str]] = []
-        for resource in namespaced_resources():
-            try:
-                listed = await self.client.list(resource, namespace)
-            except StatusError as err:
-                failures.append(f"{resource}: {err.message}")
+        for resource, listed in (await self._list_all(namespace)).items():
+            if isinstance(listed, StatusError):
+                failures.append(f"{resource}: {listed.message}")
                 continue
-            doomed += [(resource, obj["metadata"]["name"]) for obj in listed.get("items") or []
+            doomed += [(resource, obj["metadata"]["name"]) for obj in listed
                        if not obj["metadata"].get("deletionTimestamp")]
         gate = asyncio.Semaphore(PARALLEL_DELETES)
 
@@ -98,8 +107,9 @@ class NamespaceController:
         finalizers those objects wait for."""
         remaining: dict[str, int] = {}
         finalizers: Counter[str] = Counter()
-        for resource in namespaced_resources():
-            items = (await self.client.list(resource, namespace)).get("items") or []
+        for resource, items in (await self._list_all(namespace)).items():
+            if isinstance(items, StatusError):
+                raise items
             if items:
                 remaining[resource] = len(items)
                 for obj in items:
