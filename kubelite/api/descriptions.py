@@ -688,3 +688,13 @@ def field_description(model: type[BaseModel], field: str) -> str | None:
         if text is not None:
             return text
     return None
+
+
+def _merge_workloads() -> None:
+    from kubelite.api.workload_descriptions import WORKLOAD_DESCRIPTIONS
+
+    for model, fields in WORKLOAD_DESCRIPTIONS.items():
+        DESCRIPTIONS.setdefault(model, {}).update({MODEL if key == "" else key: text for key, text in fields.items()})
+
+
+_merge_workloads()
