@@ -79,6 +79,7 @@ MESSAGES: dict[tuple[str, str], type[Message]] = {
     (AUTHENTICATION, "SelfSubjectReview"): authentication_v1.SelfSubjectReview,
     (COORDINATION, "Lease"): coordination_v1.Lease,
     ("policy/v1", "Eviction"): policy_v1.Eviction,
+    ("policy/v1", "PodDisruptionBudget"): policy_v1.PodDisruptionBudget,
     ("apps/v1", "Deployment"): apps_v1.Deployment,
     ("apps/v1", "ReplicaSet"): apps_v1.ReplicaSet,
     ("apps/v1", "DaemonSet"): apps_v1.DaemonSet,
@@ -154,6 +155,7 @@ _OMITTED_WHEN_ZERO: dict[str, frozenset[str]] = {name: frozenset(fields) for nam
     "k8s.io.api.apps.v1.DaemonSetStatus": ("observedGeneration", "updatedNumberScheduled", "numberAvailable",
                                            "numberUnavailable"),
     "k8s.io.api.batch.v1.JobStatus": ("active", "succeeded", "failed"),
+    "k8s.io.api.policy.v1.PodDisruptionBudgetStatus": ("observedGeneration",),
 }.items()}
 
 _INT64_TYPES = frozenset({FieldDescriptor.TYPE_INT64, FieldDescriptor.TYPE_UINT64, FieldDescriptor.TYPE_SINT64,

@@ -24,15 +24,26 @@ _sym_db = _symbol_database.Default()
 
 
 from kubelite.gen.k8s.io.apimachinery.pkg.apis.meta.v1 import generated_pb2 as k8s_dot_io_dot_apimachinery_dot_pkg_dot_apis_dot_meta_dot_v1_dot_generated__pb2
+from kubelite.gen.k8s.io.apimachinery.pkg.util.intstr import generated_pb2 as k8s_dot_io_dot_apimachinery_dot_pkg_dot_util_dot_intstr_dot_generated__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$k8s/io/api/policy/v1/generated.proto\x12\x14k8s.io.api.policy.v1\x1a\x34k8s/io/apimachinery/pkg/apis/meta/v1/generated.proto\"\x9a\x01\n\x08\x45viction\x12\x42\n\x08metadata\x18\x01 \x01(\x0b\x32\x30.k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta\x12J\n\rdeleteOptions\x18\x02 \x01(\x0b\x32\x33.k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$k8s/io/api/policy/v1/generated.proto\x12\x14k8s.io.api.policy.v1\x1a\x34k8s/io/apimachinery/pkg/apis/meta/v1/generated.proto\x1a\x33k8s/io/apimachinery/pkg/util/intstr/generated.proto\"\x9a\x01\n\x08\x45viction\x12\x42\n\x08metadata\x18\x01 \x01(\x0b\x32\x30.k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta\x12J\n\rdeleteOptions\x18\x02 \x01(\x0b\x32\x33.k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions\"\xd7\x01\n\x13PodDisruptionBudget\x12\x42\n\x08metadata\x18\x01 \x01(\x0b\x32\x30.k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta\x12;\n\x04spec\x18\x02 \x01(\x0b\x32-.k8s.io.api.policy.v1.PodDisruptionBudgetSpec\x12?\n\x06status\x18\x03 \x01(\x0b\x32/.k8s.io.api.policy.v1.PodDisruptionBudgetStatus\"\x96\x02\n\x17PodDisruptionBudgetSpec\x12\x46\n\x0cminAvailable\x18\x01 \x01(\x0b\x32\x30.k8s.io.apimachinery.pkg.util.intstr.IntOrString\x12\x45\n\x08selector\x18\x02 \x01(\x0b\x32\x33.k8s.io.apimachinery.pkg.apis.meta.v1.LabelSelector\x12H\n\x0emaxUnavailable\x18\x03 \x01(\x0b\x32\x30.k8s.io.apimachinery.pkg.util.intstr.IntOrString\x12\"\n\x1aunhealthyPodEvictionPolicy\x18\x04 \x01(\t\"\x9b\x03\n\x19PodDisruptionBudgetStatus\x12\x1a\n\x12observedGeneration\x18\x01 \x01(\x03\x12Y\n\rdisruptedPods\x18\x02 \x03(\x0b\x32\x42.k8s.io.api.policy.v1.PodDisruptionBudgetStatus.DisruptedPodsEntry\x12\x1a\n\x12\x64isruptionsAllowed\x18\x03 \x01(\x05\x12\x16\n\x0e\x63urrentHealthy\x18\x04 \x01(\x05\x12\x16\n\x0e\x64\x65siredHealthy\x18\x05 \x01(\x05\x12\x14\n\x0c\x65xpectedPods\x18\x06 \x01(\x05\x12\x43\n\nconditions\x18\x07 \x03(\x0b\x32/.k8s.io.apimachinery.pkg.apis.meta.v1.Condition\x1a`\n\x12\x44isruptedPodsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x39\n\x05value\x18\x02 \x01(\x0b\x32*.k8s.io.apimachinery.pkg.apis.meta.v1.Time:\x02\x38\x01')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'k8s.io.api.policy.v1.generated_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_EVICTION']._serialized_start=117
-  _globals['_EVICTION']._serialized_end=271
+  _globals['_PODDISRUPTIONBUDGETSTATUS_DISRUPTEDPODSENTRY']._loaded_options = None
+  _globals['_PODDISRUPTIONBUDGETSTATUS_DISRUPTEDPODSENTRY']._serialized_options = b'8\001'
+  _globals['_EVICTION']._serialized_start=170
+  _globals['_EVICTION']._serialized_end=324
+  _globals['_PODDISRUPTIONBUDGET']._serialized_start=327
+  _globals['_PODDISRUPTIONBUDGET']._serialized_end=542
+  _globals['_PODDISRUPTIONBUDGETSPEC']._serialized_start=545
+  _globals['_PODDISRUPTIONBUDGETSPEC']._serialized_end=823
+  _globals['_PODDISRUPTIONBUDGETSTATUS']._serialized_start=826
+  _globals['_PODDISRUPTIONBUDGETSTATUS']._serialized_end=1237
+  _globals['_PODDISRUPTIONBUDGETSTATUS_DISRUPTEDPODSENTRY']._serialized_start=1141
+  _globals['_PODDISRUPTIONBUDGETSTATUS_DISRUPTEDPODSENTRY']._serialized_end=1237
 # @@protoc_insertion_point(module_scope)
