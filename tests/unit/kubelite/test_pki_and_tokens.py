@@ -16,9 +16,10 @@ from kubelite.tokens import load_token_file
 def test_init_creates_ca_server_and_client_certs_once(tmp_path: Path) -> None:
     created = init_pki(tmp_path, nodes=("n1",))
     assert set(created) == {"ca", "apiserver", "admin", "scheduler", "controller-manager",
-                            "apiserver-kubelet-client", "node-n1", "node-n1-serving"}
+                            "apiserver-kubelet-client", "node-n1", "node-n1-serving", "sa"}
     assert init_pki(tmp_path, nodes=("n1",)) == []
     assert stat.S_IMODE((tmp_path / "admin.key").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "sa.key").stat().st_mode) == 0o600  # the service-account signing key
     server = load(tmp_path, "apiserver").cert
     sans = server.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "localhost" in sans.get_values_for_type(x509.DNSName)
