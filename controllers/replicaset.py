@@ -84,8 +84,29 @@ class ReplicaSetController:
         self.expectations = Expectations()
         self.workers = workers
         self.clock = clock
+        # indexes, so a sync costs the pods of its own set, not every pod of the cluster
+        self._by_owner: dict[str, set[Key]] = {}      # controller uid -> pod keys
+        self._orphans: dict[str, set[Key]] = {}       # namespace -> keys of pods without a controller
         self.sets.add_handler(lambda kind, obj, old: self.queue.add(key_of(obj)))
+        self.pods.add_handler(self._index)
         self.pods.add_handler(self._pod_event)
+
+    def _index_entry(self, pod: Obj) -> tuple[dict[str, set[Key]], str]:
+        ref = controller_of(pod)
+        if ref is not None:
+            return self._by_owner, str(ref.get("uid", ""))
+        return self._orphans, pod["metadata"].get("namespace", "")
+
+    def _index(self, kind: str, pod: Obj, old: Obj | None) -> None:
+        key = key_of(pod)
+        if old is not None:
+            table, slot = self._index_entry(old)
+            table.get(slot, set()).discard(key)
+        table, slot = self._index_entry(pod)
+        if kind == "DELETED":
+            table.get(slot, set()).discard(key)
+        else:
+            table.setdefault(slot, set()).add(key)
 
     def _owners_of(self, pod: Obj) -> list[Key]:
         ref = controller_of(pod)
@@ -124,7 +145,8 @@ class ReplicaSetController:
         selector = (rs.get("spec") or {}).get("selector")
         uid = rs["metadata"]["uid"]
         owned: list[Obj] = []
-        for pod in self.pods.values():
+        candidates = [self.pods.get(*k) for k in (*self._by_owner.get(uid, ()), *self._orphans.get(namespace, ()))]
+        for pod in [p for p in candidates if p is not None]:
             meta = pod["metadata"]
             if meta.get("namespace", "") != namespace:
                 continue
