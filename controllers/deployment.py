@@ -73,7 +73,8 @@ def rolling_step(replicas: int, surge: int, max_unavailable: int, new: Obj,
     """One step of a rolling update: the new ReplicaSet's replicas and the
     old ones' (by name), never above replicas + maxSurge pods in total nor
     below replicas - maxUnavailable available."""
-    total = replicas_of(new) + sum(replicas_of(o) for o in olds)
+    # pods a scale-down has not removed yet still count: the surge limit holds for the pods that exist
+    total = sum(max(replicas_of(rs), int((rs.get("status") or {}).get("replicas") or 0)) for rs in [new, *olds])
     new_want = replicas_of(new)
     if new_want < replicas:
         new_want = min(replicas, new_want + max(0, replicas + surge - total))
