@@ -1,10 +1,22 @@
-"""The Deployment controller: rolls a Deployment out through ReplicaSets, as
-kube-controller-manager does. The ReplicaSet of the current template (named
-by its pod-template-hash) is the new one; RollingUpdate scales it up and the
-old ones down within maxSurge and maxUnavailable, Recreate scales the old ones
-to zero first. Revisions (deployment.kubernetes.io/revision), history cleanup
-(revisionHistoryLimit), pause, and the status and conditions `kubectl rollout
-status` reads (Available, Progressing, ProgressDeadlineExceeded)."""
+"""The Deployment controller of the controller-manager, as kube-controller-manager's.
+
+A Deployment rolls its pod template out through ReplicaSets. The ReplicaSet
+whose template equals the Deployment's (ignoring the pod-template-hash label)
+is the new one; one is created when there is none, named
+`<deployment>-<pod-template-hash>` with that label added to its template and
+selector. RollingUpdate scales the new ReplicaSet up within replicas +
+maxSurge pods and the old ones down while replicas - maxUnavailable stay
+available (as the ReplicaSets' status says); Recreate scales every old one to
+zero and waits for their pods to be gone before it scales the new one up.
+
+Alongside: revisions (`deployment.kubernetes.io/revision`, a rolled-back-to
+ReplicaSet takes the next one), the desired- and max-replicas annotations
+that proportional scaling reads when a Deployment is resized mid-rollout,
+adoption and release of ReplicaSets, pause, history cleanup
+(revisionHistoryLimit) and the status with the Available and Progressing
+conditions `kubectl rollout status` reads, including ProgressDeadlineExceeded
+on an injectable clock.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +25,7 @@ import copy
 import hashlib
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,46 +34,112 @@ from typing import Any
 from controllers.base import Key, WorkQueue, controller_of, key_of, owner_reference, run_workers
 from kubelite.api.labels import matches
 from kubelite.errors import AlreadyExists, Conflict, NotFound
+from kubelite.events import EventRecorder
 from kubelite.kinds.deployment import scaled
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
+
 HASH_LABEL = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
+REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
 DESIRED = "deployment.kubernetes.io/desired-replicas"
 MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# deployment annotations that are not copied onto its ReplicaSets
+NOT_COPIED = frozenset({LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED, MAX_REPLICAS,
+                        "deprecated.deployment.rollback.to"})
+REVISION_HISTORY_CHARS = 2000
+NO_DEADLINE = 2**31 - 1  # progressDeadlineSeconds meaning "never"
+
+AVAILABLE, PROGRESSING, REPLICA_FAILURE = "Available", "Progressing", "ReplicaFailure"
+COMPLETE = "NewReplicaSetAvailable"
+TIMED_OUT = "ProgressDeadlineExceeded"
+PAUSED, RESUMED = "DeploymentPaused", "DeploymentResumed"
 
 
-def template_hash(template: Obj) -> str:
-    clean = copy.deepcopy(template)
-    (clean.get("metadata") or {}).get("labels", {}).pop(HASH_LABEL, None)
-    digest = hashlib.sha256(json.dumps(clean, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-    return digest[:10]
+# ------------------------------------------------------------------ helpers
+def _meta(obj: Obj) -> Obj:
+    meta: Obj = obj.get("metadata") or {}
+    return meta
 
 
-def _rfc3339(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _spec(obj: Obj) -> Obj:
+    spec: Obj = obj.get("spec") or {}
+    return spec
 
 
-def _parse(text: str | None) -> float:
-    return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp() if text else 0.0
+def _now_text(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def revision_of(rs: Obj) -> int:
+def _parse_time(text: str | None) -> float | None:
+    if not text:
+        return None
     try:
-        return int((rs["metadata"].get("annotations") or {}).get(REVISION, "0"))
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
+
+
+def without_hash(template: Obj | None) -> Obj:
+    """The template without its pod-template-hash label."""
+    clean = copy.deepcopy(template or {})
+    meta = clean.get("metadata")
+    if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
+        meta["labels"].pop(HASH_LABEL, None)
+        if not meta["labels"]:
+            del meta["labels"]
+    return clean
+
+
+def template_hash(template: Obj | None, collision_count: int = 0) -> str:
+    """A short stable hash of the template (sorted-key JSON, sha256); a
+    collision count, when there was one, is mixed in to get another name."""
+    text = json.dumps(without_hash(template), sort_keys=True, separators=(",", ":"))
+    if collision_count:
+        text += f"#{collision_count}"
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def revision_of(obj: Obj) -> int:
+    try:
+        return int((_meta(obj).get("annotations") or {}).get(REVISION, "0") or 0)
     except ValueError:
         return 0
 
 
-def replicas_of(rs: Obj) -> int:
-    return int((rs.get("spec") or {}).get("replicas", 0))
+def replicas_of(rs: Obj | None) -> int:
+    """spec.replicas of a ReplicaSet (0 for none)."""
+    return int(_spec(rs).get("replicas", 1) or 0) if rs is not None else 0
+
+
+def counted(rs: Obj | None, field: str) -> int:
+    """A number from a ReplicaSet's status."""
+    return int((rs.get("status") or {}).get(field) or 0) if rs is not None else 0
+
+
+def usable(rs: Obj | None) -> int:
+    """A ReplicaSet's available pods that it keeps: a status not yet caught up
+    with a scale-down counts no more than spec.replicas."""
+    return min(counted(rs, "availableReplicas"), replicas_of(rs))
+
+
+def desired_of(deploy: Obj) -> int:
+    value = _spec(deploy).get("replicas", 1)
+    return int(value if value is not None else 1)
+
+
+def is_rolling(deploy: Obj) -> bool:
+    return ((_spec(deploy).get("strategy") or {}).get("type") or "RollingUpdate") == "RollingUpdate"
 
 
 def surge_and_unavailable(deploy: Obj) -> tuple[int, int]:
-    spec = deploy.get("spec") or {}
-    replicas = int(spec.get("replicas", 1))
-    rolling = ((spec.get("strategy") or {}).get("rollingUpdate") or {})
+    """maxSurge (rounded up) and maxUnavailable (rounded down) as pod counts;
+    when both come to 0, one pod may be unavailable."""
+    rolling = (_spec(deploy).get("strategy") or {}).get("rollingUpdate") or {}
+    replicas = desired_of(deploy)
     surge = scaled(rolling.get("maxSurge", "25%"), replicas, True)
     unavailable = scaled(rolling.get("maxUnavailable", "25%"), replicas, False)
     if surge == 0 and unavailable == 0:
@@ -68,254 +147,680 @@ def surge_and_unavailable(deploy: Obj) -> tuple[int, int]:
     return surge, unavailable
 
 
-def rolling_step(replicas: int, surge: int, max_unavailable: int, new: Obj,
-                 olds: list[Obj]) -> tuple[int, dict[str, int]]:
-    """One step of a rolling update: the new ReplicaSet's replicas and the
-    old ones' (by name), never above replicas + maxSurge pods in total nor
-    below replicas - maxUnavailable available."""
-    # pods a scale-down has not removed yet still count: the surge limit holds for the pods that exist
-    total = sum(max(replicas_of(rs), int((rs.get("status") or {}).get("replicas") or 0)) for rs in [new, *olds])
-    new_want = replicas_of(new)
-    if new_want < replicas:
-        new_want = min(replicas, new_want + max(0, replicas + surge - total))
-    elif new_want > replicas:
-        new_want = replicas
-    # scale old ones down as far as availability allows
-    available = sum(int((rs.get("status") or {}).get("availableReplicas") or 0) for rs in [new, *olds])
-    min_available = replicas - max_unavailable
-    # pods of old sets that are not available can go at once; available ones only above the minimum
-    budget = max(0, available - min_available)
-    old_wants: dict[str, int] = {}
-    for rs in sorted(olds, key=revision_of):
-        have = replicas_of(rs)
-        unavailable_here = max(0, have - int((rs.get("status") or {}).get("availableReplicas") or 0))
-        cut = min(have, unavailable_here + budget)
-        budget -= max(0, cut - unavailable_here)
-        old_wants[rs["metadata"]["name"]] = have - cut
-    return new_want, old_wants
+def max_surge(deploy: Obj) -> int:
+    return surge_and_unavailable(deploy)[0] if is_rolling(deploy) else 0
 
 
-def condition(kind: str, status: str, reason: str, message: str, now: str, old: list[Obj]) -> Obj:
-    previous = next((c for c in old if c.get("type") == kind), None)
-    transition = previous.get("lastTransitionTime") if previous and previous.get("status") == status else now
-    update = previous.get("lastUpdateTime") if previous and previous.get("reason") == reason and \
-        previous.get("message") == message else now
-    return {"type": kind, "status": status, "lastUpdateTime": update, "lastTransitionTime": transition,
-            "reason": reason, "message": message}
+def max_unavailable(deploy: Obj) -> int:
+    replicas = desired_of(deploy)
+    if not is_rolling(deploy) or replicas == 0:
+        return 0
+    return min(surge_and_unavailable(deploy)[1], replicas)
 
 
+def progress_deadline(deploy: Obj) -> int | None:
+    """Seconds a rollout may go without progress; None: no deadline."""
+    value = _spec(deploy).get("progressDeadlineSeconds", 600)
+    return None if value is None or int(value) >= NO_DEADLINE else int(value)
+
+
+def new_set_replicas(deploy: Obj, all_sets: list[Obj], new: Obj | None) -> int:
+    """How many replicas the new ReplicaSet may have now: RollingUpdate grows
+    it by whatever room maxSurge leaves, Recreate sets it to the full count.
+    A ReplicaSet counts as many pods as it should have or, while it has not
+    yet shed the ones it was scaled down from, as it still has."""
+    replicas = desired_of(deploy)
+    if not is_rolling(deploy):
+        return replicas
+    surge = scaled(((_spec(deploy).get("strategy") or {}).get("rollingUpdate") or {}).get("maxSurge", "25%"),
+                   replicas, True)
+    current = sum(max(replicas_of(rs), counted(rs, "replicas")) for rs in all_sets)
+    have = replicas_of(new)
+    room = replicas + surge - current
+    if room <= 0:
+        return have
+    return have + max(0, min(room, replicas - have))
+
+
+def _age(rs: Obj) -> tuple[float, int, str]:
+    """Oldest first: creation time, then revision, then name."""
+    return (_parse_time(_meta(rs).get("creationTimestamp")) or 0.0, revision_of(rs), _meta(rs).get("name", ""))
+
+
+def _round(value: float) -> int:
+    """Half away from zero, as Go's math.Round (Python's round() goes to even)."""
+    return math.floor(value + 0.5) if value >= 0 else -math.floor(-value + 0.5)
+
+
+# ---------------------------------------------------------------- conditions
+def get_condition(conditions: list[Obj], kind: str) -> Obj | None:
+    return next((c for c in conditions if c.get("type") == kind), None)
+
+
+def remove_condition(conditions: list[Obj], kind: str) -> None:
+    conditions[:] = [c for c in conditions if c.get("type") != kind]
+
+
+def set_condition(conditions: list[Obj], condition: Obj) -> None:
+    """Put `condition` in place of its type's, unless that one already has
+    the same status and reason; the transition time stays while the status does."""
+    current = get_condition(conditions, condition["type"])
+    if current is not None and current.get("status") == condition["status"] and \
+            current.get("reason") == condition["reason"]:
+        return
+    if current is not None and current.get("status") == condition["status"]:
+        condition = {**condition, "lastTransitionTime": current.get("lastTransitionTime")}
+    remove_condition(conditions, condition["type"])
+    conditions.append(condition)
+
+
+def make_condition(kind: str, status: str, reason: str, message: str, now: str) -> Obj:
+    return {"type": kind, "status": status, "lastUpdateTime": now, "lastTransitionTime": now, "reason": reason,
+            "message": message}
+
+
+def is_complete(deploy: Obj, status: Obj) -> bool:
+    """Every replica updated and available, no old ones, and this generation seen."""
+    replicas = desired_of(deploy)
+    return (int(status.get("updatedReplicas") or 0) == replicas and int(status.get("replicas") or 0) == replicas
+            and int(status.get("availableReplicas") or 0) == replicas
+            and int(status.get("observedGeneration") or 0) >= int(_meta(deploy).get("generation") or 0))
+
+
+def made_progress(old: Obj, new: Obj) -> bool:
+    """More updated, ready or available replicas, or fewer old ones, than last written."""
+    def num(status: Obj, field: str) -> int:
+        return int(status.get(field) or 0)
+    return (num(new, "updatedReplicas") > num(old, "updatedReplicas")
+            or num(new, "replicas") - num(new, "updatedReplicas") < num(old, "replicas") - num(old, "updatedReplicas")
+            or num(new, "readyReplicas") > num(old, "readyReplicas")
+            or num(new, "availableReplicas") > num(old, "availableReplicas"))
+
+
+# ---------------------------------------------------------------- controller
 class DeploymentController:
+    """Reconciles Deployments (keys are (namespace, name)) through their ReplicaSets."""
+
     def __init__(self, client: Any, informers: Any, workers: int = 4,
                  clock: Callable[[], float] = time.time) -> None:
         self.client = client
         self.deployments = informers.informer("deployments")
         self.sets = informers.informer("replicasets")
+        self.pods = informers.informer("pods")
         self.queue = WorkQueue()
+        self.events = EventRecorder(client, "deployment-controller")
         self.workers = workers
         self.clock = clock
-        self.deployments.add_handler(lambda kind, obj, old: self.queue.add(key_of(obj)))
+        self.deployments.add_handler(self._deployment_event)
         self.sets.add_handler(self._set_event)
+        self.pods.add_handler(self._pod_event)
+
+    # ----------------------------------------------------------- informer events
+    def _deployment_event(self, kind: str, deploy: Obj, old: Obj | None) -> None:
+        self.queue.add(key_of(deploy))
+
+    def _deployments_of(self, rs: Obj) -> set[Key]:
+        """The Deployment controlling the ReplicaSet, or for an orphan every
+        Deployment in its namespace whose selector matches it."""
+        namespace = _meta(rs).get("namespace", "") or ""
+        ref = controller_of(rs)
+        if ref is not None:
+            if ref.get("kind") != "Deployment":
+                return set()
+            deploy = self.deployments.get(namespace, ref["name"])
+            return {(namespace, ref["name"])} if deploy is not None and _meta(deploy).get("uid") == ref.get(
+                "uid") else set()
+        labels = _meta(rs).get("labels") or {}
+        return {key_of(d) for d in self.deployments.values()
+                if key_of(d)[0] == namespace and _selector(d) is not None and matches(_selector(d), labels)}
 
     def _set_event(self, kind: str, rs: Obj, old: Obj | None) -> None:
-        ref = controller_of(rs)
-        namespace = rs["metadata"].get("namespace", "")
-        if ref is not None:
-            if ref.get("kind") == "Deployment":
-                self.queue.add((namespace, ref["name"]))
+        keys = self._deployments_of(rs)
+        if old is not None:
+            keys |= self._deployments_of(old)
+        for key in keys:
+            self.queue.add(key)
+
+    def _pod_event(self, kind: str, pod: Obj, old: Obj | None) -> None:
+        """A Recreate rollout waits for the old pods to be gone: look again when one goes."""
+        if kind != "DELETED":
             return
-        labels = rs["metadata"].get("labels") or {}
-        for deploy in self.deployments.values():
-            if key_of(deploy)[0] == namespace and matches((deploy.get("spec") or {}).get("selector"), labels):
-                self.queue.add(key_of(deploy))
+        ref = controller_of(pod)
+        if ref is None or ref.get("kind") != "ReplicaSet":
+            return
+        rs = self.sets.get(_meta(pod).get("namespace", "") or "", ref["name"])
+        if rs is None or _meta(rs).get("uid") != ref.get("uid"):
+            return
+        for key in self._deployments_of(rs):
+            deploy = self.deployments.get(*key)
+            if deploy is not None and not is_rolling(deploy):
+                self.queue.add(key)
 
     async def run(self, stop: asyncio.Event) -> None:
         await run_workers("deployment", self.queue, self.sync, stop, self.workers)
 
-    def _sets_of(self, deploy: Obj) -> list[Obj]:
-        namespace, uid = deploy["metadata"].get("namespace", ""), deploy["metadata"]["uid"]
-        out = []
-        for rs in self.sets.values():
-            ref = controller_of(rs)
-            if rs["metadata"].get("namespace", "") == namespace and ref is not None and ref.get("uid") == uid:
-                out.append(rs)
-        return out
-
-    async def _adopt_orphans(self, deploy: Obj) -> None:
-        namespace = deploy["metadata"].get("namespace", "")
-        selector = (deploy.get("spec") or {}).get("selector")
-        for rs in self.sets.values():
-            meta = rs["metadata"]
-            if meta.get("namespace", "") == namespace and controller_of(rs) is None and not meta.get(
-                    "deletionTimestamp") and matches(selector, meta.get("labels") or {}):
-                refs = [*(meta.get("ownerReferences") or []), owner_reference(deploy, "apps/v1", "Deployment")]
-                try:
-                    await self.client.patch("replicasets", meta["name"], {"metadata": {
-                        "ownerReferences": refs, "resourceVersion": meta["resourceVersion"]}}, namespace)
-                except (Conflict, NotFound):
-                    pass
-
+    # ----------------------------------------------------------------- syncing
     async def sync(self, key: Key) -> None:
-        deploy = self.deployments.get(*key)
-        if deploy is None or deploy["metadata"].get("deletionTimestamp"):
+        """Reconcile one Deployment: claim its ReplicaSets, then scale (paused
+        or resized), or roll out by its strategy; write its status."""
+        cached = self.deployments.get(*key)
+        if cached is None:
             return
-        await self._adopt_orphans(deploy)
-        sets = self._sets_of(deploy)
-        spec = deploy.get("spec") or {}
-        template = spec.get("template") or {}
-        digest = template_hash(template)
-        new = next((rs for rs in sets if ((rs.get("spec") or {}).get("template") or {}).get("metadata", {}).get(
-            "labels", {}).get(HASH_LABEL) == digest), None)
-        olds = [rs for rs in sets if rs is not new]
-        replicas = int(spec.get("replicas", 1))
-        surge, max_unavailable = surge_and_unavailable(deploy)
-        strategy = (spec.get("strategy") or {}).get("type") or "RollingUpdate"
-        paused = bool(spec.get("paused"))
-        max_revision = max((revision_of(rs) for rs in sets), default=0)
-        if paused:
-            if new is not None and replicas_of(new) != replicas and not any(replicas_of(o) for o in olds):
-                await self._scale(new, replicas, deploy, surge)
-        elif new is None:
-            start = 0 if strategy == "Recreate" and any(replicas_of(o) for o in olds) else (
-                replicas if not olds else min(replicas, max(0, replicas + surge - sum(replicas_of(o) for o in olds))))
-            new = await self._create_set(deploy, digest, max_revision + 1, start)
+        deploy = copy.deepcopy(cached)
+        if _selector(deploy) is None:
+            await self._selecting_everything(deploy)
+            return
+        sets = await self._claim(deploy)
+        conditions = copy.deepcopy((deploy.get("status") or {}).get("conditions") or [])
+        if _meta(deploy).get("deletionTimestamp"):
+            new, olds = self._split(deploy, sets)
+            await self._write_status(deploy, self.calculate_status(deploy, new, olds, conditions))
+            return
+        self._note_pause(deploy, conditions)
+        new, olds, deploy = await self._sync_revision(deploy, sets, conditions)
+        if _spec(deploy).get("paused") or self._scaling_event(deploy, new, olds):
+            new, olds = await self._scale(deploy, new, olds)
+            if _spec(deploy).get("paused"):
+                await self._cleanup(deploy, olds)
+            await self._write_status(deploy, self.calculate_status(deploy, new, olds, conditions))
+            return
+        if is_rolling(deploy):
+            await self._roll(deploy, new, olds, conditions)
         else:
-            if revision_of(new) < max_revision:  # an old template came back (rollback): it is the newest revision
-                new = await self._annotate(new, {REVISION: str(max_revision + 1)}) or new
-            if strategy == "Recreate":
-                await self._recreate(deploy, new, olds, replicas, surge)
-            else:
-                want_new, old_wants = rolling_step(replicas, surge, max_unavailable, new, olds)
-                if want_new != replicas_of(new):
-                    await self._scale(new, want_new, deploy, surge)
-                for rs in olds:
-                    target = old_wants.get(rs["metadata"]["name"], replicas_of(rs))
-                    if target != replicas_of(rs):
-                        await self._scale(rs, target, deploy, surge)
-        await self._cleanup(deploy, [rs for rs in olds if rs is not new])
-        await self._update_status(deploy, new, [rs for rs in sets if rs is not new], paused)
+            await self._recreate(deploy, new, olds, conditions)
 
-    async def _recreate(self, deploy: Obj, new: Obj, olds: list[Obj], replicas: int, surge: int) -> None:
-        running_old = [rs for rs in olds if replicas_of(rs) or int((rs.get("status") or {}).get("replicas") or 0)]
-        for rs in running_old:
-            if replicas_of(rs):
-                await self._scale(rs, 0, deploy, surge)
-        if not running_old and replicas_of(new) != replicas:
-            await self._scale(new, replicas, deploy, surge)
+    async def _selecting_everything(self, deploy: Obj) -> None:
+        self.events.event(deploy, "Warning", "SelectingAll",
+                          "This deployment is selecting all pods. A non-empty selector is required.")
+        status = dict(deploy.get("status") or {})
+        generation = int(_meta(deploy).get("generation") or 1)
+        if int(status.get("observedGeneration") or 0) < generation:
+            await self._write_status(deploy, {**status, "observedGeneration": generation})
 
-    async def _create_set(self, deploy: Obj, digest: str, revision: int, replicas: int) -> Obj | None:
-        spec = deploy.get("spec") or {}
+    async def _claim(self, deploy: Obj) -> list[Obj]:
+        """The ReplicaSets the Deployment controls after adopting matching
+        orphans and releasing owned ones that no longer match."""
+        meta = _meta(deploy)
+        namespace, uid = meta.get("namespace", "") or "", meta["uid"]
+        selector, leaving = _selector(deploy), bool(meta.get("deletionTimestamp"))
+        claimed: list[Obj] = []
+        for rs in self.sets.values():
+            rs_meta = _meta(rs)
+            if (rs_meta.get("namespace", "") or "") != namespace:
+                continue
+            fits = matches(selector, rs_meta.get("labels") or {})
+            ref = controller_of(rs)
+            if ref is not None:
+                if ref.get("uid") != uid:
+                    continue
+                if fits:
+                    claimed.append(rs)
+                elif not leaving:
+                    await self._set_owners(rs, [r for r in rs_meta.get("ownerReferences") or []
+                                                if r.get("uid") != uid])
+            elif fits and not leaving and not rs_meta.get("deletionTimestamp"):
+                refs = [r for r in rs_meta.get("ownerReferences") or [] if r.get("uid") != uid]
+                adopted = await self._set_owners(rs, [*refs, owner_reference(deploy, "apps/v1", "Deployment")])
+                if adopted is not None:
+                    claimed.append(adopted)
+        return claimed
+
+    async def _set_owners(self, rs: Obj, refs: list[Obj]) -> Obj | None:
+        meta = _meta(rs)
+        try:
+            result: Obj = await self.client.patch("replicasets", meta["name"], {"metadata": {
+                "ownerReferences": refs or None, "resourceVersion": meta.get("resourceVersion")}},
+                meta.get("namespace", "") or "")
+            return result
+        except (Conflict, NotFound):
+            return None  # it changed or went: its event brings us back
+
+    def _split(self, deploy: Obj, sets: list[Obj]) -> tuple[Obj | None, list[Obj]]:
+        """The new ReplicaSet (the oldest whose template is the Deployment's) and the others."""
+        template = without_hash(_spec(deploy).get("template"))
+        new = next((rs for rs in sorted(sets, key=_age) if without_hash(_spec(rs).get("template")) == template),
+                   None)
+        return new, [rs for rs in sets if rs is not new]
+
+    def _note_pause(self, deploy: Obj, conditions: list[Obj]) -> None:
+        """Progressing turns Unknown/DeploymentPaused on pause and
+        Unknown/DeploymentResumed on resume (a timed-out rollout stays so)."""
+        if progress_deadline(deploy) is None:
+            return
+        current = get_condition(conditions, PROGRESSING)
+        if current is not None and current.get("reason") == TIMED_OUT:
+            return
+        paused_noted = current is not None and current.get("reason") == PAUSED
+        now = _now_text(self.clock())
+        if _spec(deploy).get("paused") and not paused_noted:
+            set_condition(conditions, make_condition(PROGRESSING, "Unknown", PAUSED, "Deployment is paused", now))
+        elif not _spec(deploy).get("paused") and paused_noted:
+            set_condition(conditions, make_condition(PROGRESSING, "Unknown", RESUMED, "Deployment is resumed", now))
+
+    # --------------------------------------------------------------- revisions
+    def _annotate_new(self, deploy: Obj, annotations: dict[str, str], revision: int, exists: bool) -> bool:
+        """Bring the new ReplicaSet's annotations up to date (in place): the
+        Deployment's own, the revision (keeping the ones it had before in the
+        revision history), and for a new one the replica annotations."""
+        changed = False
+        for name, value in (_meta(deploy).get("annotations") or {}).items():
+            if name not in NOT_COPIED and annotations.get(name) != value:
+                annotations[name] = value
+                changed = True
+        old_text = annotations.get(REVISION, "")
+        try:
+            old = int(old_text or 0)
+        except ValueError:
+            old = revision  # not ours to fix
+        if old < revision:
+            annotations[REVISION] = str(revision)
+            changed = True
+            if old_text:
+                history = [r for r in annotations.get(REVISION_HISTORY, "").split(",") if r] + [old_text]
+                while len(",".join(history)) > REVISION_HISTORY_CHARS and len(history) > 1:
+                    history.pop(0)
+                annotations[REVISION_HISTORY] = ",".join(history)
+        if not exists:
+            replicas = desired_of(deploy)
+            annotations[DESIRED] = str(replicas)
+            annotations[MAX_REPLICAS] = str(replicas + max_surge(deploy))
+            changed = True
+        return changed
+
+    async def _sync_revision(self, deploy: Obj, sets: list[Obj],
+                             conditions: list[Obj]) -> tuple[Obj | None, list[Obj], Obj]:
+        """Find the new ReplicaSet and bring its annotations and minReadySeconds
+        up to date (a rolled-back-to one takes the next revision); the
+        Deployment carries the new ReplicaSet's revision."""
+        new, olds = self._split(deploy, sets)
+        if new is None:
+            return None, olds, deploy
+        revision = max((revision_of(rs) for rs in olds), default=0) + 1
+        annotations = dict(_meta(new).get("annotations") or {})
+        min_ready = int(_spec(deploy).get("minReadySeconds") or 0)
+        if self._annotate_new(deploy, annotations, revision, exists=True) or \
+                int(_spec(new).get("minReadySeconds") or 0) != min_ready:
+            updated = copy.deepcopy(new)
+            updated["metadata"]["annotations"] = annotations
+            updated["spec"]["minReadySeconds"] = min_ready
+            new = await self.client.update("replicasets", updated, _meta(new).get("namespace", "") or "")
+        deploy = await self._set_revision(deploy, revision_of(new))
+        if progress_deadline(deploy) is not None and get_condition(conditions, PROGRESSING) is None:
+            set_condition(conditions, make_condition(PROGRESSING, "True", "FoundNewReplicaSet",
+                                                     f'Found new replica set "{_meta(new)["name"]}"',
+                                                     _now_text(self.clock())))
+        return new, olds, deploy
+
+    async def _set_revision(self, deploy: Obj, revision: int) -> Obj:
+        if revision <= 0 or (_meta(deploy).get("annotations") or {}).get(REVISION) == str(revision):
+            return deploy
+        try:
+            patched: Obj = await self.client.patch("deployments", _meta(deploy)["name"], {
+                "metadata": {"annotations": {REVISION: str(revision)}}}, _meta(deploy).get("namespace", "") or "")
+            return patched
+        except NotFound:
+            return deploy
+
+    async def _create_new(self, deploy: Obj, olds: list[Obj], conditions: list[Obj]) -> tuple[Obj, Obj]:
+        """Create the new ReplicaSet (or find that it already exists, not yet
+        in the cache); a name taken by something else bumps collisionCount."""
+        spec, meta = _spec(deploy), _meta(deploy)
+        namespace = meta.get("namespace", "") or ""
+        collisions = int((deploy.get("status") or {}).get("collisionCount") or 0)
+        digest = template_hash(spec.get("template"), collisions)
         template = copy.deepcopy(spec.get("template") or {})
         template.setdefault("metadata", {}).setdefault("labels", {})[HASH_LABEL] = digest
         selector = copy.deepcopy(spec.get("selector") or {})
         selector.setdefault("matchLabels", {})[HASH_LABEL] = digest
-        name, namespace = deploy["metadata"]["name"], deploy["metadata"].get("namespace", "")
-        surge, _ = surge_and_unavailable(deploy)
-        rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-              "metadata": {"name": f"{name}-{digest}", "namespace": namespace,
-                           "labels": dict(template["metadata"]["labels"]),
-                           "annotations": {REVISION: str(revision), DESIRED: str(spec.get("replicas", 1)),
-                                           MAX_REPLICAS: str(int(spec.get("replicas", 1)) + surge)},
-                           "ownerReferences": [owner_reference(deploy, "apps/v1", "Deployment")]},
-              "spec": {"replicas": replicas, "minReadySeconds": int(spec.get("minReadySeconds") or 0),
-                       "selector": selector, "template": template}}
+        revision = max((revision_of(rs) for rs in olds), default=0) + 1
+        annotations: dict[str, str] = {}
+        self._annotate_new(deploy, annotations, revision, exists=False)
+        replicas = new_set_replicas(deploy, olds, None)
+        name = f"{meta['name']}-{digest}"
+        rs: Obj = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                   "metadata": {"name": name, "namespace": namespace,
+                                "labels": dict(template["metadata"]["labels"]), "annotations": annotations,
+                                "ownerReferences": [owner_reference(deploy, "apps/v1", "Deployment")]},
+                   "spec": {"replicas": replicas, "minReadySeconds": int(spec.get("minReadySeconds") or 0),
+                            "selector": selector, "template": template}}
         try:
             created: Obj = await self.client.create("replicasets", rs, namespace)
-            return created
         except AlreadyExists:
-            return None  # the informer has not shown it yet: the next sync finds it
+            existing: Obj = await self.client.get("replicasets", name, namespace)
+            if (controller_of(existing) or {}).get("uid") == meta["uid"] and \
+                    without_hash(_spec(existing).get("template")) == without_hash(spec.get("template")):
+                return existing, deploy  # ours: the cache had not shown it yet
+            status = {**(deploy.get("status") or {}), "collisionCount": collisions + 1}
+            await self.client.update_status("deployments", {**deploy, "status": status}, namespace)
+            raise Conflict(f'replicasets "{name}" already exists with another template; trying another name',
+                           kind="replicasets", name=name) from None
+        if replicas > 0:
+            self.events.event(deploy, "Normal", "ScalingReplicaSet",
+                              f"Scaled up replica set {name} from 0 to {replicas}")
+        if progress_deadline(deploy) is not None:
+            set_condition(conditions, make_condition(PROGRESSING, "True", "NewReplicaSetCreated",
+                                                     f'Created new replica set "{name}"', _now_text(self.clock())))
+        deploy = await self._set_revision(deploy, revision)
+        return created, deploy
 
-    async def _annotate(self, rs: Obj, annotations: dict[str, str]) -> Obj | None:
-        try:
-            result: Obj = await self.client.patch("replicasets", rs["metadata"]["name"], {"metadata": {
-                "annotations": annotations}}, rs["metadata"]["namespace"])
-            return result
-        except (Conflict, NotFound):
-            return None
+    # ----------------------------------------------------------------- scaling
+    async def _scale_set(self, deploy: Obj, rs: Obj, replicas: int) -> Obj:
+        """Set a ReplicaSet's replicas and its desired/max-replicas annotations."""
+        want = desired_of(deploy)
+        annotations = dict(_meta(rs).get("annotations") or {})
+        marks = {DESIRED: str(want), MAX_REPLICAS: str(want + max_surge(deploy))}
+        before = replicas_of(rs)
+        if before == replicas and all(annotations.get(k) == v for k, v in marks.items()):
+            return rs
+        updated = copy.deepcopy(rs)
+        updated["metadata"]["annotations"] = {**annotations, **marks}
+        updated.setdefault("spec", {})["replicas"] = replicas
+        result: Obj = await self.client.update("replicasets", updated, _meta(rs).get("namespace", "") or "")
+        if before != replicas:
+            direction = "up" if replicas > before else "down"
+            self.events.event(deploy, "Normal", "ScalingReplicaSet",
+                              f"Scaled {direction} replica set {_meta(rs)['name']} from {before} to {replicas}")
+        return result
 
-    async def _scale(self, rs: Obj, replicas: int, deploy: Obj, surge: int) -> None:
-        want = int((deploy.get("spec") or {}).get("replicas", 1))
+    def _scaling_event(self, deploy: Obj, new: Obj | None, olds: list[Obj]) -> bool:
+        """The Deployment was resized: an active ReplicaSet was annotated with another desired count."""
+        for rs in [new, *olds]:
+            if rs is None or replicas_of(rs) == 0:
+                continue
+            try:
+                desired = int((_meta(rs).get("annotations") or {})[DESIRED])
+            except (KeyError, ValueError):
+                continue
+            if desired != desired_of(deploy):
+                return True
+        return False
+
+    async def _scale(self, deploy: Obj, new: Obj | None, olds: list[Obj]) -> tuple[Obj | None, list[Obj]]:
+        """Bring the ReplicaSets to the Deployment's size without rolling out:
+        the one active (or latest) ReplicaSet takes it all; mid-rollout the
+        difference is shared out in proportion to their sizes."""
+        sets = {_meta(rs)["name"]: rs for rs in [new, *olds] if rs is not None}
+
+        def result() -> tuple[Obj | None, list[Obj]]:
+            fresh_new = sets[_meta(new)["name"]] if new is not None else None
+            return fresh_new, [sets[_meta(rs)["name"]] for rs in olds]
+
+        replicas = desired_of(deploy)
+        active = [rs for rs in [new, *olds] if rs is not None and replicas_of(rs) > 0]
+        if len(active) <= 1:
+            target = active[0] if active else (new if new is not None else max(olds, key=_age, default=None))
+            if target is not None and replicas_of(target) != replicas:
+                sets[_meta(target)["name"]] = await self._scale_set(deploy, target, replicas)
+            return result()
+        if self._saturated(deploy, new):
+            for rs in active:
+                if rs is not new:
+                    sets[_meta(rs)["name"]] = await self._scale_set(deploy, rs, 0)
+            return result()
+        if not is_rolling(deploy):
+            return result()
+        allowed = replicas + max_surge(deploy) if replicas > 0 else 0
+        to_add = allowed - sum(replicas_of(rs) for rs in active)
+        order = sorted(active, key=_age, reverse=to_add > 0)  # newer first when growing, older when shrinking
+        order.sort(key=lambda rs: -replicas_of(rs))           # then the largest first (a stable sort)
+        sizes: dict[str, int] = {}
+        added = 0
+        for rs in order:
+            share = self._proportion(deploy, rs, to_add, added)
+            sizes[_meta(rs)["name"]] = replicas_of(rs) + share
+            added += share
+        if to_add != 0:  # what rounding left over goes to the largest
+            first = _meta(order[0])["name"]
+            sizes[first] = max(0, sizes[first] + to_add - added)
+        for rs in order:
+            sets[_meta(rs)["name"]] = await self._scale_set(deploy, rs, sizes[_meta(rs)["name"]])
+        return result()
+
+    def _proportion(self, deploy: Obj, rs: Obj, to_add: int, added: int) -> int:
+        if replicas_of(rs) == 0 or to_add == 0 or to_add == added:
+            return 0
+        if desired_of(deploy) == 0:
+            share = -replicas_of(rs)
+        else:
+            try:
+                annotated = int((_meta(rs).get("annotations") or {})[MAX_REPLICAS])
+            except (KeyError, ValueError):
+                annotated = int((deploy.get("status") or {}).get("replicas") or 0)
+            if annotated <= 0:
+                return 0
+            target = replicas_of(rs) * (desired_of(deploy) + max_surge(deploy)) / annotated
+            share = _round(target) - replicas_of(rs)
+        left = to_add - added
+        return min(share, left) if to_add > 0 else max(share, left)
+
+    def _saturated(self, deploy: Obj, rs: Obj | None) -> bool:
+        if rs is None:
+            return False
         try:
-            await self.client.patch("replicasets", rs["metadata"]["name"], {
-                "metadata": {"annotations": {DESIRED: str(want), MAX_REPLICAS: str(want + surge)}},
-                "spec": {"replicas": replicas}}, rs["metadata"]["namespace"])
-        except NotFound:
-            pass
+            desired = int((_meta(rs).get("annotations") or {})[DESIRED])
+        except (KeyError, ValueError):
+            return False
+        replicas = desired_of(deploy)
+        return replicas_of(rs) == replicas and desired == replicas and counted(rs, "availableReplicas") == replicas
+
+    # ---------------------------------------------------------------- rollouts
+    async def _roll(self, deploy: Obj, new: Obj | None, olds: list[Obj], conditions: list[Obj]) -> None:
+        """One RollingUpdate step: grow the new ReplicaSet, else shrink the old
+        ones, else (when complete) clean up history."""
+        if new is None:
+            new, deploy = await self._create_new(deploy, olds, conditions)
+        grown, new = await self._grow_new(deploy, new, olds)
+        if not grown:
+            shrunk, olds = await self._shrink_old(deploy, new, olds)
+            if not shrunk and is_complete(deploy, self.calculate_status(deploy, new, olds, conditions)):
+                await self._cleanup(deploy, olds)
+        await self._rollout_status(deploy, new, olds, conditions)
+
+    async def _grow_new(self, deploy: Obj, new: Obj, olds: list[Obj]) -> tuple[bool, Obj]:
+        replicas = desired_of(deploy)
+        have = replicas_of(new)
+        if have == replicas:
+            return False, new
+        target = replicas if have > replicas else new_set_replicas(deploy, [new, *olds], new)
+        if target == have:
+            return False, new
+        return True, await self._scale_set(deploy, new, target)
+
+    async def _shrink_old(self, deploy: Obj, new: Obj, olds: list[Obj]) -> tuple[bool, list[Obj]]:
+        """Scale old ReplicaSets down: first their unavailable pods (as far as
+        leaves enough pods to reach the minimum), then available ones above
+        replicas - maxUnavailable available; the oldest ReplicaSets first."""
+        old_total = sum(replicas_of(rs) for rs in olds)
+        if old_total == 0:
+            return False, olds
+        minimum = desired_of(deploy) - max_unavailable(deploy)
+        new_unavailable = replicas_of(new) - usable(new)
+        room = replicas_of(new) + old_total - minimum - new_unavailable
+        if room <= 0:
+            return False, olds
+        by_name = {_meta(rs)["name"]: rs for rs in olds}
+        oldest_first = sorted(olds, key=_age)
+        cut_total = 0
+        for rs in oldest_first:  # unhealthy pods first
+            if cut_total >= room:
+                break
+            rs = by_name[_meta(rs)["name"]]
+            unhealthy = replicas_of(rs) - usable(rs)
+            if replicas_of(rs) == 0 or unhealthy <= 0:
+                continue
+            cut = min(room - cut_total, unhealthy)
+            by_name[_meta(rs)["name"]] = await self._scale_set(deploy, rs, replicas_of(rs) - cut)
+            cut_total += cut
+        available = usable(new) + sum(usable(by_name[_meta(rs)["name"]]) for rs in olds)
+        budget = available - minimum
+        spent = 0
+        for rs in oldest_first:
+            if spent >= budget:
+                break
+            rs = by_name[_meta(rs)["name"]]
+            if replicas_of(rs) == 0:
+                continue
+            cut = min(replicas_of(rs), budget - spent)
+            by_name[_meta(rs)["name"]] = await self._scale_set(deploy, rs, replicas_of(rs) - cut)
+            spent += cut
+        return cut_total + max(0, spent) > 0, [by_name[_meta(rs)["name"]] for rs in olds]
+
+    async def _recreate(self, deploy: Obj, new: Obj | None, olds: list[Obj], conditions: list[Obj]) -> None:
+        """Recreate: every old ReplicaSet to 0; once their pods are gone,
+        create (or scale up) the new one."""
+        scaled_down = False
+        for i, rs in enumerate(olds):
+            if replicas_of(rs) > 0:
+                olds[i] = await self._scale_set(deploy, rs, 0)
+                scaled_down = True
+        if scaled_down or self._old_pods_running(deploy, olds):
+            await self._rollout_status(deploy, new, olds, conditions)
+            return
+        if new is None:
+            new, deploy = await self._create_new(deploy, olds, conditions)
+        new = await self._scale_set(deploy, new, desired_of(deploy))
+        if is_complete(deploy, self.calculate_status(deploy, new, olds, conditions)):
+            await self._cleanup(deploy, olds)
+        await self._rollout_status(deploy, new, olds, conditions)
+
+    def _old_pods_running(self, deploy: Obj, olds: list[Obj]) -> bool:
+        """Do old ReplicaSets still have pods (counted in their status, or in
+        the pod cache, terminating ones included, finished ones not)?"""
+        if sum(counted(rs, "replicas") for rs in olds) > 0:
+            return True
+        namespace = _meta(deploy).get("namespace", "") or ""
+        uids = {_meta(rs).get("uid") for rs in olds}
+        for pod in self.pods.values():
+            if (_meta(pod).get("namespace", "") or "") != namespace:
+                continue
+            if (controller_of(pod) or {}).get("uid") in uids and \
+                    (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
+                return True
+        return False
 
     async def _cleanup(self, deploy: Obj, olds: list[Obj]) -> None:
-        limit = (deploy.get("spec") or {}).get("revisionHistoryLimit")
-        limit = 10 if limit is None else int(limit)
-        idle = sorted([rs for rs in olds if replicas_of(rs) == 0 and not int((rs.get("status") or {}).get(
-            "replicas") or 0) and not rs["metadata"].get("deletionTimestamp")], key=revision_of)
-        for rs in idle[:max(0, len(idle) - limit)]:
+        """Keep at most revisionHistoryLimit old ReplicaSets: delete the
+        lowest revisions among those with nothing left to do."""
+        limit = _spec(deploy).get("revisionHistoryLimit", 10)
+        if limit is None:
+            return
+        alive = [rs for rs in olds if not _meta(rs).get("deletionTimestamp")]
+        surplus = len(alive) - int(limit)
+        if surplus <= 0:
+            return
+        for rs in sorted(alive, key=lambda s: (revision_of(s), _age(s)))[:surplus]:
+            busy = counted(rs, "replicas") or replicas_of(rs) or \
+                int(_meta(rs).get("generation") or 0) > counted(rs, "observedGeneration")
+            if busy:
+                continue
             try:
-                await self.client.delete("replicasets", rs["metadata"]["name"], rs["metadata"]["namespace"])
+                await self.client.delete("replicasets", _meta(rs)["name"], _meta(rs).get("namespace", "") or "")
             except NotFound:
                 pass
 
-    async def _update_status(self, deploy: Obj, new: Obj | None, olds: list[Obj], paused: bool) -> None:
-        spec = deploy.get("spec") or {}
-        replicas = int(spec.get("replicas", 1))
-        _, max_unavailable = surge_and_unavailable(deploy)
-        every = [rs for rs in [new, *olds] if rs is not None]
-
-        def total(field: str, sets: list[Obj]) -> int:
-            return sum(int((rs.get("status") or {}).get(field) or 0) for rs in sets)
-        status_replicas = total("replicas", every)
-        updated = total("replicas", [new] if new is not None else [])
-        available = total("availableReplicas", every)
-        ready = total("readyReplicas", every)
-        old = deploy.get("status") or {}
-        old_conditions = old.get("conditions") or []
-        now_ts = self.clock()
-        now = _rfc3339(now_ts)
-        new_name = new["metadata"]["name"] if new is not None else ""
-        conditions = [condition("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum "
-                                "availability.", now, old_conditions) if available >= replicas - max_unavailable
-                      else condition("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have "
-                                     "minimum availability.", now, old_conditions)]
-        complete = (new is not None and updated == replicas and available == replicas
-                    and status_replicas == replicas and replicas_of(new) == replicas)
-        previous = next((c for c in old_conditions if c.get("type") == "Progressing"), None)
-        deadline = spec.get("progressDeadlineSeconds")
-        if paused:
-            progressing = condition("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused", now,
-                                    old_conditions)
-        elif complete:
-            progressing = condition("Progressing", "True", "NewReplicaSetAvailable",
-                                    f'ReplicaSet "{new_name}" has successfully progressed.', now, old_conditions)
+    # ------------------------------------------------------------------ status
+    def calculate_status(self, deploy: Obj, new: Obj | None, olds: list[Obj], conditions: list[Obj]) -> Obj:
+        """Counts summed over the ReplicaSets' status (updatedReplicas: the new
+        one's), and the Available condition; other conditions as given."""
+        sets = [rs for rs in [new, *olds] if rs is not None]
+        available = sum(counted(rs, "availableReplicas") for rs in sets)
+        status: Obj = {
+            "observedGeneration": int(_meta(deploy).get("generation") or 1),
+            "replicas": sum(counted(rs, "replicas") for rs in sets),
+            "updatedReplicas": counted(new, "replicas"),
+            "readyReplicas": sum(counted(rs, "readyReplicas") for rs in sets),
+            "availableReplicas": available,
+            "unavailableReplicas": max(0, sum(replicas_of(rs) for rs in sets) - available),
+        }
+        collisions = (deploy.get("status") or {}).get("collisionCount")
+        if collisions:
+            status["collisionCount"] = collisions
+        conds = copy.deepcopy(conditions)
+        now = _now_text(self.clock())
+        if available >= desired_of(deploy) - max_unavailable(deploy):
+            set_condition(conds, make_condition(AVAILABLE, "True", "MinimumReplicasAvailable",
+                                                "Deployment has minimum availability.", now))
         else:
-            progressed = (updated != int(old.get("updatedReplicas") or 0) or available != int(
-                old.get("availableReplicas") or 0) or status_replicas != int(old.get("replicas") or 0)
-                or previous is None or previous.get("reason") in ("NewReplicaSetAvailable", "DeploymentPaused",
-                                                                   "DeploymentResumed")
-                or deploy["metadata"].get("generation", 1) != old.get("observedGeneration"))
-            if progressed:
-                progressing = condition("Progressing", "True", "ReplicaSetUpdated",
-                                        f'ReplicaSet "{new_name}" is progressing.', now, old_conditions)
-                progressing["lastUpdateTime"] = now
-            elif previous is not None and previous.get("reason") == "ProgressDeadlineExceeded":
-                progressing = previous
-            elif deadline is not None and previous is not None and \
-                    _parse(previous.get("lastUpdateTime")) + int(deadline) <= now_ts:
-                progressing = condition("Progressing", "False", "ProgressDeadlineExceeded",
-                                        f'ReplicaSet "{new_name}" has timed out progressing.', now, old_conditions)
-            else:
-                progressing = previous or condition("Progressing", "True", "ReplicaSetUpdated",
-                                                    f'ReplicaSet "{new_name}" is progressing.', now, old_conditions)
-            if deadline is not None and progressing.get("reason") != "ProgressDeadlineExceeded":
-                self.queue.add_after(key_of(deploy), float(deadline) + 1)
-        conditions.append(progressing)
-        status: Obj = {"observedGeneration": deploy["metadata"].get("generation", 1), "replicas": status_replicas,
-                       "updatedReplicas": updated, "readyReplicas": ready, "availableReplicas": available,
-                       "unavailableReplicas": max(0, replicas - available), "conditions": conditions}
-        if all(old.get(k) == v for k, v in status.items() if k != "conditions") and \
-                [(c["type"], c["status"], c["reason"], c["message"]) for c in old_conditions] == \
-                [(c["type"], c["status"], c["reason"], c["message"]) for c in conditions]:
+            set_condition(conds, make_condition(AVAILABLE, "False", "MinimumReplicasUnavailable",
+                                                "Deployment does not have minimum availability.", now))
+        status["conditions"] = conds
+        return status
+
+    async def _rollout_status(self, deploy: Obj, new: Obj | None, olds: list[Obj], conditions: list[Obj]) -> None:
+        """The status after a rollout step, with Progressing: complete,
+        progressing (its lastUpdateTime moves on), or timed out."""
+        status = self.calculate_status(deploy, new, olds, conditions)
+        conds: list[Obj] = status["conditions"]
+        deadline = progress_deadline(deploy)
+        if deadline is None:
+            remove_condition(conds, PROGRESSING)
+        current = get_condition(conds, PROGRESSING)
+        done_before = current is not None and current.get("reason") == COMPLETE and \
+            status["replicas"] == status["updatedReplicas"]
+        subject = f'ReplicaSet "{_meta(new)["name"]}"' if new is not None else \
+            f'Deployment "{_meta(deploy)["name"]}"'
+        now_seconds = self.clock()
+        now = _now_text(now_seconds)
+        if deadline is not None and not done_before:
+            if is_complete(deploy, status):
+                set_condition(conds, make_condition(PROGRESSING, "True", COMPLETE,
+                                                    f"{subject} has successfully progressed.", now))
+            elif made_progress(deploy.get("status") or {}, status):
+                condition = make_condition(PROGRESSING, "True", "ReplicaSetUpdated", f"{subject} is progressing.", now)
+                if current is not None and current.get("status") == "True":
+                    condition["lastTransitionTime"] = current.get("lastTransitionTime")
+                remove_condition(conds, PROGRESSING)
+                conds.append(condition)
+            elif self._timed_out(conds, deadline, now_seconds):
+                set_condition(conds, make_condition(PROGRESSING, "False", TIMED_OUT,
+                                                    f"{subject} has timed out progressing.", now))
+        failure = next((c for rs in [new, *olds] if rs is not None
+                        for c in (rs.get("status") or {}).get("conditions") or [] if c.get("type") == REPLICA_FAILURE),
+                       None)
+        if failure is not None:
+            set_condition(conds, make_condition(REPLICA_FAILURE, failure.get("status", "True"),
+                                                failure.get("reason", ""), failure.get("message", ""),
+                                                failure.get("lastTransitionTime") or now))
+        else:
+            remove_condition(conds, REPLICA_FAILURE)
+        await self._write_status(deploy, status)
+        self._watch_deadline(deploy, status, deadline, now_seconds)
+
+    @staticmethod
+    def _timed_out(conditions: list[Obj], deadline: int, now: float) -> bool:
+        current = get_condition(conditions, PROGRESSING)
+        if current is None or current.get("reason") == COMPLETE:
+            return False
+        if current.get("reason") == TIMED_OUT:
+            return True
+        since = _parse_time(current.get("lastUpdateTime"))
+        return since is not None and since + deadline < now
+
+    def _watch_deadline(self, deploy: Obj, status: Obj, deadline: int | None, now: float) -> None:
+        """While a rollout is under way, look again when its deadline would pass."""
+        current = get_condition(status["conditions"], PROGRESSING)
+        if deadline is None or current is None or current.get("reason") == TIMED_OUT or is_complete(deploy, status):
+            return
+        since = _parse_time(current.get("lastUpdateTime"))
+        if since is None:
+            return
+        self.queue.add_after(key_of(deploy), max(0.0, since + deadline - now) + 1.0)
+
+    async def _write_status(self, deploy: Obj, status: Obj) -> None:
+        if status == (deploy.get("status") or {}):
             return
         try:
             await self.client.update_status("deployments", {**deploy, "status": status},
-                                            deploy["metadata"].get("namespace", ""))
+                                            _meta(deploy).get("namespace", "") or "")
         except Conflict:
-            self.queue.add(key_of(deploy))
+            self.queue.add(key_of(deploy))  # a newer version is on its way through the informer
         except NotFound:
             pass
+
+
+def _selector(obj: Obj) -> Obj | None:
+    selector = _spec(obj).get("selector")
+    if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
+        return None
+    return selector
+

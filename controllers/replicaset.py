@@ -1,9 +1,17 @@
-"""The ReplicaSet controller: keeps `spec.replicas` pods matching each
-ReplicaSet's selector. It creates missing pods from the template (in
-slow-start batches), deletes surplus ones least valuable first (unscheduled,
-pending, not ready, newest), adopts matching orphans and releases owned pods
-that stopped matching, and never creates twice what it already asked for
-(expectations). Its status counts replicas, ready and available pods."""
+"""The ReplicaSet controller of the controller-manager, as kube-controller-manager's.
+
+For every ReplicaSet it keeps `spec.replicas` active pods matching the
+selector. Missing pods are made from `spec.template` in slow-start batches
+(1, 2, 4, ... at a time, stopping at the first failure); surplus pods go least
+valuable first (unscheduled, Pending, not ready, cheapest to delete, crowded
+on a node, ready most recently, restarted most, newest). Matching orphans are
+adopted and owned pods that stopped matching are released. Expectations
+remember the creates and deletes asked for until the pod informer has shown
+them, so a sync on a stale cache never creates (or deletes) twice. The status
+(replicas, fullyLabeledReplicas, readyReplicas, availableReplicas,
+observedGeneration, a ReplicaFailure condition) is written only when it
+changed.
+"""
 
 from __future__ import annotations
 
@@ -17,243 +25,397 @@ from typing import Any
 
 from controllers.base import Expectations, Key, WorkQueue, controller_of, key_of, owner_reference, run_workers
 from kubelite.api.labels import matches
-from kubelite.errors import AlreadyExists, Conflict, NotFound, StatusError
+from kubelite.errors import Conflict, NotFound, StatusError
+from kubelite.events import EventRecorder
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
-BURST = 500
+
+BURST = 500  # at most this many creates or deletes per sync (kube-controller-manager's burstReplicas)
+DELETION_COST = "controller.kubernetes.io/pod-deletion-cost"
+REPLICA_FAILURE = "ReplicaFailure"
 
 
-def _parse_time(text: str | None) -> float:
+# ------------------------------------------------------------------ pod facts
+def parse_time(text: str | None) -> float | None:
+    """An RFC 3339 timestamp as epoch seconds; None when absent or unreadable."""
     if not text:
-        return 0.0
-    return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp()
+        return None
+    try:
+        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
+
+
+def rfc3339(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _meta(obj: Obj) -> Obj:
+    meta: Obj = obj.get("metadata") or {}
+    return meta
+
+
+def is_terminating(obj: Obj) -> bool:
+    return bool(_meta(obj).get("deletionTimestamp"))
 
 
 def is_active(pod: Obj) -> bool:
-    return ((pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
-            and not (pod.get("metadata") or {}).get("deletionTimestamp"))
+    """Counts towards a ReplicaSet's replicas: not finished and not being deleted."""
+    return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed") and not is_terminating(pod)
 
 
-def ready_since(pod: Obj) -> float | None:
-    """When the pod became Ready, None if it is not."""
+def _ready_condition(pod: Obj) -> Obj | None:
     for condition in (pod.get("status") or {}).get("conditions") or []:
         if condition.get("type") == "Ready":
-            if condition.get("status") != "True":
-                return None
-            return _parse_time(condition.get("lastTransitionTime")) or 0.0
+            return dict(condition)
     return None
 
 
+def is_ready(pod: Obj) -> bool:
+    condition = _ready_condition(pod)
+    return condition is not None and condition.get("status") == "True"
+
+
+def ready_since(pod: Obj) -> float | None:
+    """When a ready pod turned Ready (its condition's lastTransitionTime)."""
+    condition = _ready_condition(pod)
+    if condition is None or condition.get("status") != "True":
+        return None
+    return parse_time(condition.get("lastTransitionTime"))
+
+
 def is_available(pod: Obj, min_ready_seconds: int, now: float) -> bool:
+    """Ready, and (with minReadySeconds) ready for longer than that."""
+    if not is_ready(pod):
+        return False
+    if min_ready_seconds <= 0:
+        return True
     since = ready_since(pod)
-    return since is not None and (min_ready_seconds <= 0 or since + min_ready_seconds <= now)
+    return since is not None and since + min_ready_seconds < now
 
 
-def deletion_rank(pod: Obj) -> tuple[int, int, int, float]:
-    """Sorts the pods to delete first to the front."""
-    spec, status = pod.get("spec") or {}, pod.get("status") or {}
-    phase_rank = {"Pending": 0, "Unknown": 1, "Running": 2}.get(status.get("phase") or "Pending", 0)
-    return (1 if spec.get("nodeName") else 0, phase_rank, 0 if ready_since(pod) is None else 1,
-            -_parse_time((pod.get("metadata") or {}).get("creationTimestamp")))
+def _restarts(pod: Obj) -> int:
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    return max((int(s.get("restartCount") or 0) for s in statuses), default=0)
 
 
-def pods_to_delete(pods: list[Obj], count: int) -> list[Obj]:
-    return sorted(pods, key=deletion_rank)[:max(0, count)]
+def _deletion_cost(pod: Obj) -> int:
+    try:
+        return int((_meta(pod).get("annotations") or {}).get(DELETION_COST, "0"))
+    except ValueError:
+        return 0
 
 
-def new_pod(owner: Obj, api_version: str, kind: str, extra_labels: dict[str, str] | None = None) -> Obj:
+def deletion_rank(pod: Obj, crowding: dict[str, int] | None = None) -> tuple[Any, ...]:
+    """Sort key putting the pods to delete first in front, in kube-controller-manager's
+    order: unscheduled before scheduled; Pending, then Unknown, then Running; not
+    ready before ready; lower pod-deletion-cost first; pods sharing their node with
+    more related pods first; ready for a shorter time first; more restarts first;
+    newer before older."""
+    node = (pod.get("spec") or {}).get("nodeName") or ""
+    phase = (pod.get("status") or {}).get("phase") or "Pending"
+    ready = is_ready(pod)
+    since = ready_since(pod) if ready else 0.0
+    created = parse_time(_meta(pod).get("creationTimestamp"))
+    return (1 if node else 0,
+            {"Pending": 0, "Unknown": 1, "Running": 2}.get(phase, 0),
+            1 if ready else 0,
+            _deletion_cost(pod),
+            -(crowding or {}).get(node, 0) if node else 0,
+            -(since if since is not None else float("inf")),
+            -_restarts(pod),
+            -(created if created is not None else float("inf")),
+            _meta(pod).get("name", ""))
+
+
+def pods_to_delete(pods: list[Obj], count: int, related: list[Obj] | None = None) -> list[Obj]:
+    """The `count` least valuable of `pods`; `related` (the pods of the same
+    workload, default `pods`) tell how crowded each node is."""
+    crowding: dict[str, int] = {}
+    for pod in related if related is not None else pods:
+        node = (pod.get("spec") or {}).get("nodeName")
+        if node and is_active(pod):
+            crowding[node] = crowding.get(node, 0) + 1
+    return sorted(pods, key=lambda p: deletion_rank(p, crowding))[:max(0, count)]
+
+
+def new_pod(owner: Obj, api_version: str, kind: str) -> Obj:
+    """A pod from the owner's template, named after it and controlled by it."""
     template = copy.deepcopy((owner.get("spec") or {}).get("template") or {})
-    meta = template.get("metadata") or {}
-    labels = {**(meta.get("labels") or {}), **(extra_labels or {})}
-    name = owner["metadata"]["name"]
-    pod_meta: Obj = {"generateName": f"{name}-", "namespace": owner["metadata"].get("namespace", ""),
-                     "labels": labels, "ownerReferences": [owner_reference(owner, api_version, kind)]}
-    if meta.get("annotations"):
-        pod_meta["annotations"] = dict(meta["annotations"])
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": pod_meta, "spec": template.get("spec") or {}}
+    template_meta = template.get("metadata") or {}
+    owner_meta = owner["metadata"]
+    meta: Obj = {"generateName": f"{owner_meta['name']}-", "namespace": owner_meta.get("namespace", ""),
+                 "labels": dict(template_meta.get("labels") or {}),
+                 "ownerReferences": [owner_reference(owner, api_version, kind)]}
+    for field in ("annotations", "finalizers"):
+        if template_meta.get(field):
+            meta[field] = copy.deepcopy(template_meta[field])
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": template.get("spec") or {}}
 
 
+def _has_labels(labels: dict[str, str], wanted: dict[str, str]) -> bool:
+    return all(labels.get(k) == v for k, v in wanted.items())
+
+
+# ------------------------------------------------------------------ controller
 class ReplicaSetController:
-    def __init__(self, client: Any, informers: Any, workers: int = 4,
-                 clock: Callable[[], float] = time.time) -> None:
+    """Reconciles ReplicaSets (keys are (namespace, name)) against their pods."""
+
+    def __init__(self, client: Any, informers: Any, workers: int = 4, clock: Callable[[], float] = time.time,
+                 burst: int = BURST) -> None:
         self.client = client
         self.pods = informers.informer("pods")
         self.sets = informers.informer("replicasets")
         self.queue = WorkQueue()
         self.expectations = Expectations()
+        self.events = EventRecorder(client, "replicaset-controller")
         self.workers = workers
         self.clock = clock
-        # indexes, so a sync costs the pods of its own set, not every pod of the cluster
-        self._by_owner: dict[str, set[Key]] = {}      # controller uid -> pod keys
-        self._orphans: dict[str, set[Key]] = {}       # namespace -> keys of pods without a controller
-        self.sets.add_handler(lambda kind, obj, old: self.queue.add(key_of(obj)))
-        self.pods.add_handler(self._index)
+        self.burst = burst
+        self.sets.add_handler(self._set_event)
         self.pods.add_handler(self._pod_event)
 
-    def _index_entry(self, pod: Obj) -> tuple[dict[str, set[Key]], str]:
+    # ----------------------------------------------------------- informer events
+    def _set_event(self, kind: str, rs: Obj, old: Obj | None) -> None:
+        self.queue.add(key_of(rs))
+
+    def _owner_keys(self, pod: Obj) -> set[Key]:
+        """The ReplicaSet controlling the pod, or for an orphan every ReplicaSet
+        in its namespace whose selector matches it."""
+        namespace = _meta(pod).get("namespace", "") or ""
         ref = controller_of(pod)
         if ref is not None:
-            return self._by_owner, str(ref.get("uid", ""))
-        return self._orphans, pod["metadata"].get("namespace", "")
-
-    def _index(self, kind: str, pod: Obj, old: Obj | None) -> None:
-        key = key_of(pod)
-        if old is not None:
-            table, slot = self._index_entry(old)
-            table.get(slot, set()).discard(key)
-        table, slot = self._index_entry(pod)
-        if kind == "DELETED":
-            table.get(slot, set()).discard(key)
-        else:
-            table.setdefault(slot, set()).add(key)
-
-    def _owners_of(self, pod: Obj) -> list[Key]:
-        ref = controller_of(pod)
-        namespace = pod["metadata"].get("namespace", "")
-        if ref is not None:
-            return [(namespace, ref["name"])] if ref.get("kind") == "ReplicaSet" else []
-        labels = pod["metadata"].get("labels") or {}
-        return [key_of(rs) for rs in self.sets.values() if key_of(rs)[0] == namespace
-                and matches((rs.get("spec") or {}).get("selector"), labels)]
+            return {(namespace, ref["name"])} if ref.get("kind") == "ReplicaSet" else set()
+        if not is_active(pod):
+            return set()
+        labels = _meta(pod).get("labels") or {}
+        return {key_of(rs) for rs in self.sets.values()
+                if key_of(rs)[0] == namespace and _selector(rs) and matches(_selector(rs), labels)}
 
     def _pod_event(self, kind: str, pod: Obj, old: Obj | None) -> None:
         ref = controller_of(pod)
         if ref is not None and ref.get("kind") == "ReplicaSet":
-            key = (pod["metadata"].get("namespace", ""), ref["name"])
+            key = (_meta(pod).get("namespace", "") or "", ref["name"])
             if kind == "ADDED":
                 self.expectations.created(key)
+                if is_terminating(pod):
+                    self.expectations.deleted(key)
+            elif kind == "MODIFIED":
+                if is_terminating(pod) and not (old is not None and is_terminating(old)):
+                    self.expectations.deleted(key)  # graceful deletion has begun: that is the delete we asked for
             elif kind == "DELETED":
-                self.expectations.deleted(key)
-        keys = set(self._owners_of(pod))
+                before = old if old is not None else pod
+                if not is_terminating(before):  # else its turn to terminating was counted already
+                    self.expectations.deleted(key)
+        keys = self._owner_keys(pod)
         if old is not None:
-            keys |= set(self._owners_of(old))
+            keys |= self._owner_keys(old)
         for key in keys:
             self.queue.add(key)
 
     async def run(self, stop: asyncio.Event) -> None:
         await run_workers("replicaset", self.queue, self.sync, stop, self.workers)
 
+    # ----------------------------------------------------------------- syncing
     async def sync(self, key: Key) -> None:
+        """Reconcile one ReplicaSet: claim its pods, create or delete the
+        difference (unless earlier writes are not yet seen), write its status."""
         rs = self.sets.get(*key)
         if rs is None:
             self.expectations.forget(key)
             return
-        if rs["metadata"].get("deletionTimestamp"):
+        if is_terminating(rs) or not _selector(rs):
             return
-        namespace = key[0]
-        selector = (rs.get("spec") or {}).get("selector")
-        uid = rs["metadata"]["uid"]
-        owned: list[Obj] = []
-        candidates = [self.pods.get(*k) for k in (*self._by_owner.get(uid, ()), *self._orphans.get(namespace, ()))]
-        for pod in [p for p in candidates if p is not None]:
-            meta = pod["metadata"]
-            if meta.get("namespace", "") != namespace:
+        needs_sync = self.expectations.satisfied(key)
+        active = await self._claim(rs)
+        error: StatusError | None = None
+        if needs_sync:
+            try:
+                await self._manage(key, rs, active)
+            except StatusError as err:
+                error = err
+        await self._write_status(rs, active, error)
+        if error is not None:
+            raise error
+
+    async def _claim(self, rs: Obj) -> list[Obj]:
+        """The active pods the ReplicaSet controls after adopting matching
+        orphans and releasing owned pods that no longer match."""
+        namespace, uid = _meta(rs).get("namespace", "") or "", _meta(rs)["uid"]
+        selector = _selector(rs)
+        claimed: list[Obj] = []
+        for pod in self.pods.values():
+            meta = _meta(pod)
+            if (meta.get("namespace", "") or "") != namespace or not is_active(pod):
                 continue
             ref = controller_of(pod)
-            labels = meta.get("labels") or {}
-            if ref is not None and ref.get("uid") == uid:
-                if matches(selector, labels):
-                    owned.append(pod)
-                elif not meta.get("deletionTimestamp"):
+            fits = matches(selector, meta.get("labels") or {})
+            if ref is not None:
+                if ref.get("uid") != uid:
+                    continue
+                if fits:
+                    claimed.append(pod)
+                else:
                     await self._release(pod, uid)
-            elif ref is None and matches(selector, labels) and is_active(pod):
+            elif fits:
                 adopted = await self._adopt(pod, rs)
-                if adopted is not None:
-                    owned.append(adopted)
-        active = [p for p in owned if is_active(p)]
-        if self.expectations.satisfied(key):
-            await self._manage(key, rs, active)
-        await self._update_status(rs, owned, active)
+                if adopted is not None and is_active(adopted):
+                    claimed.append(adopted)
+        return claimed
 
     async def _adopt(self, pod: Obj, rs: Obj) -> Obj | None:
-        refs = [*(pod["metadata"].get("ownerReferences") or []), owner_reference(rs, "apps/v1", "ReplicaSet")]
+        meta = _meta(pod)
+        refs = [r for r in meta.get("ownerReferences") or [] if r.get("uid") != _meta(rs)["uid"]]
+        refs.append(owner_reference(rs, "apps/v1", "ReplicaSet"))
         try:
-            result: Obj = await self.client.patch("pods", pod["metadata"]["name"], {"metadata": {
-                "ownerReferences": refs, "resourceVersion": pod["metadata"]["resourceVersion"]}},
-                pod["metadata"]["namespace"])
-            return result
+            adopted: Obj = await self.client.patch("pods", meta["name"], {"metadata": {
+                "ownerReferences": refs, "resourceVersion": meta.get("resourceVersion")}}, meta["namespace"])
+            return adopted
         except (Conflict, NotFound):
-            return None
+            return None  # it changed or went: the event that follows brings us back
 
     async def _release(self, pod: Obj, uid: str) -> None:
-        refs = [r for r in pod["metadata"].get("ownerReferences") or [] if r.get("uid") != uid]
+        meta = _meta(pod)
+        refs = [r for r in meta.get("ownerReferences") or [] if r.get("uid") != uid]
         try:
-            await self.client.patch("pods", pod["metadata"]["name"], {"metadata": {"ownerReferences": refs or None}},
-                                    pod["metadata"]["namespace"])
+            await self.client.patch("pods", meta["name"], {"metadata": {
+                "ownerReferences": refs or None, "resourceVersion": meta.get("resourceVersion")}}, meta["namespace"])
         except (Conflict, NotFound):
             pass
 
     async def _manage(self, key: Key, rs: Obj, active: list[Obj]) -> None:
-        want = int((rs.get("spec") or {}).get("replicas", 1))
-        diff = want - len(active)
-        if diff > 0:
-            await self._create(key, rs, min(diff, BURST))
-        elif diff < 0:
-            victims = pods_to_delete(active, -diff)
-            self.expectations.expect(key, deletes=len(victims))
-            results = await asyncio.gather(*(self._delete(p) for p in victims))
-            for deleted in results:
-                if not deleted:
-                    self.expectations.deleted(key)
+        want = int((rs.get("spec") or {}).get("replicas", 1) or 0)
+        diff = len(active) - want
+        if diff < 0:
+            await self._create(key, rs, min(-diff, self.burst))
+        elif diff > 0:
+            await self._delete(key, rs, pods_to_delete(active, min(diff, self.burst), self._related_pods(rs)))
+
+    def _related_pods(self, rs: Obj) -> list[Obj]:
+        """The active pods of every ReplicaSet sharing this one's controller
+        (the Deployment's other revisions), or just its own."""
+        namespace = _meta(rs).get("namespace", "") or ""
+        boss = controller_of(rs)
+        uids = {_meta(rs)["uid"]}
+        if boss is not None:
+            uids |= {_meta(s).get("uid") for s in self.sets.values()
+                     if key_of(s)[0] == namespace and (controller_of(s) or {}).get("uid") == boss.get("uid")}
+        return [p for p in self.pods.values() if (_meta(p).get("namespace", "") or "") == namespace
+                and is_active(p) and (controller_of(p) or {}).get("uid") in uids]
 
     async def _create(self, key: Key, rs: Obj, count: int) -> None:
-        """Slow start, as Kubernetes: 1, 2, 4, ... creates at a time, stopping at the first failure."""
+        """Create `count` pods in slow-start batches (1, 2, 4, ...), stopping at
+        the first batch with a failure; the creates not made are no longer expected."""
         self.expectations.expect(key, creates=count)
-        remaining, batch = count, 1
-        while remaining > 0:
+        remaining, batch, made = count, 1, 0
+        failure: StatusError | None = None
+        while remaining > 0 and failure is None:
             size = min(batch, remaining)
             results = await asyncio.gather(*(self._create_one(rs) for _ in range(size)))
-            failed = results.count(False)
+            made += sum(1 for r in results if r is None)
+            failure = next((r for r in results if r is not None), None)
             remaining -= size
-            for _ in range(failed):
-                self.expectations.created(key)
-            if failed:
-                for _ in range(remaining):
-                    self.expectations.created(key)
-                raise StatusError(f"{failed} pod creates failed for ReplicaSet {key[0]}/{key[1]}")
             batch *= 2
+        for _ in range(count - made):
+            self.expectations.created(key)
+        if failure is not None:
+            raise failure
 
-    async def _create_one(self, rs: Obj) -> bool:
+    async def _create_one(self, rs: Obj) -> StatusError | None:
+        namespace = _meta(rs).get("namespace", "") or ""
         try:
-            await self.client.create("pods", new_pod(rs, "apps/v1", "ReplicaSet"), rs["metadata"]["namespace"])
-            return True
-        except AlreadyExists:
-            return True
+            pod = await self.client.create("pods", new_pod(rs, "apps/v1", "ReplicaSet"), namespace)
         except StatusError as err:
-            log.info("replicaset %s: creating a pod failed: %s", rs["metadata"]["name"], err.message)
-            return False
+            log.info("replicaset %s/%s: creating a pod failed: %s", namespace, _meta(rs)["name"], err.message)
+            self.events.event(rs, "Warning", "FailedCreate", f"Error creating: {err.message}")
+            return err
+        self.events.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {_meta(pod).get('name', '')}")
+        return None
 
-    async def _delete(self, pod: Obj) -> bool:
+    async def _delete(self, key: Key, rs: Obj, victims: list[Obj]) -> None:
+        """Delete the victims at once. A pod already gone still brings its
+        DELETED event (it was in the cache), so only other failures lower the
+        expectation here."""
+        self.expectations.expect(key, deletes=len(victims))
+        results = await asyncio.gather(*(self._delete_one(rs, p) for p in victims))
+        failures = [r for r in results if r is not None]
+        for _ in failures:
+            self.expectations.deleted(key)
+        if failures:
+            raise failures[0]
+
+    async def _delete_one(self, rs: Obj, pod: Obj) -> StatusError | None:
+        meta = _meta(pod)
         try:
-            await self.client.delete("pods", pod["metadata"]["name"], pod["metadata"]["namespace"])
-            return True
+            await self.client.delete("pods", meta["name"], meta.get("namespace", "") or "")
         except NotFound:
-            return False
+            return None
+        except StatusError as err:
+            self.events.event(rs, "Warning", "FailedDelete", f"Error deleting: {err.message}")
+            return err
+        self.events.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {meta['name']}")
+        return None
 
-    async def _update_status(self, rs: Obj, owned: list[Obj], active: list[Obj]) -> None:
+    # ------------------------------------------------------------------ status
+    def calculate_status(self, rs: Obj, active: list[Obj], error: StatusError | None = None) -> Obj:
         spec = rs.get("spec") or {}
         min_ready = int(spec.get("minReadySeconds") or 0)
         now = self.clock()
         template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+        old = rs.get("status") or {}
         status: Obj = {
             "replicas": len(active),
-            "fullyLabeledReplicas": sum(1 for p in active if all(
-                (p["metadata"].get("labels") or {}).get(k) == v for k, v in template_labels.items())),
-            "readyReplicas": sum(1 for p in active if ready_since(p) is not None),
+            "fullyLabeledReplicas": sum(1 for p in active if _has_labels(_meta(p).get("labels") or {},
+                                                                       template_labels)),
+            "readyReplicas": sum(1 for p in active if is_ready(p)),
             "availableReplicas": sum(1 for p in active if is_available(p, min_ready, now)),
-            "terminatingReplicas": sum(1 for p in owned if p["metadata"].get("deletionTimestamp")),
-            "observedGeneration": rs["metadata"].get("generation", 1),
+            "observedGeneration": _meta(rs).get("generation", 1),
         }
+        conditions = [c for c in old.get("conditions") or [] if c.get("type") != REPLICA_FAILURE]
+        failure = next((c for c in old.get("conditions") or [] if c.get("type") == REPLICA_FAILURE), None)
+        want = int(spec.get("replicas", 1) or 0)
+        if error is not None:
+            if failure is None:
+                reason = "FailedCreate" if len(active) < want else "FailedDelete"
+                failure = {"type": REPLICA_FAILURE, "status": "True", "lastTransitionTime": rfc3339(now),
+                           "reason": reason, "message": error.message}
+            conditions.append(failure)
+        if conditions:
+            status["conditions"] = conditions
+        return status
+
+    async def _write_status(self, rs: Obj, active: list[Obj], error: StatusError | None) -> None:
+        status = self.calculate_status(rs, active, error)
+        spec = rs.get("spec") or {}
+        min_ready = int(spec.get("minReadySeconds") or 0)
         if min_ready > 0 and status["readyReplicas"] > status["availableReplicas"]:
-            self.queue.add_after(key_of(rs), float(min_ready))
+            self._requeue_when_available(rs, active, min_ready)
         old = rs.get("status") or {}
-        if all(old.get(k, 0) == v for k, v in status.items()):
+        normal = {k: old.get(k, 0) for k in status if k != "conditions"}
+        if normal == {k: v for k, v in status.items() if k != "conditions"} and \
+                (old.get("conditions") or []) == status.get("conditions", []):
             return
-        updated = {**rs, "status": {**old, **status}}
         try:
-            await self.client.update_status("replicasets", updated, rs["metadata"]["namespace"])
+            await self.client.update_status("replicasets", {**rs, "status": status},
+                                            _meta(rs).get("namespace", "") or "")
         except Conflict:
-            self.queue.add(key_of(rs))
+            self.queue.add(key_of(rs))  # a newer version is on its way through the informer
         except NotFound:
             pass
+
+    def _requeue_when_available(self, rs: Obj, active: list[Obj], min_ready: int) -> None:
+        """Look again when the next ready pod has been ready for minReadySeconds."""
+        now = self.clock()
+        waits = [since + min_ready - now for p in active
+                 if (since := ready_since(p)) is not None and since + min_ready >= now]
+        delay = min(waits, default=float(min_ready))
+        self.queue.add_after(key_of(rs), max(0.0, delay) + 1.0)
+
+
+def _selector(obj: Obj) -> Obj | None:
+    selector = (obj.get("spec") or {}).get("selector")
+    if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
+        return None  # an empty selector would match every pod: never act on it
+    return selector
