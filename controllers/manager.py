@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 CONTROLLERS: dict[str, tuple[str, str]] = {
     "replicaset": ("controllers.replicaset", "ReplicaSetController"),
     "deployment": ("controllers.deployment", "DeploymentController"),
+    "daemonset": ("controllers.daemonset", "DaemonSetController"),
+    "job": ("controllers.job", "JobController"),
+    "cronjob": ("controllers.cronjob", "CronJobController"),
     "garbagecollector": ("controllers.garbagecollector", "GarbageCollector"),
     "namespace": ("controllers.namespace", "NamespaceController"),
     "serviceaccount": ("controllers.serviceaccount", "ServiceAccountController"),

@@ -1,7 +1,8 @@
 """Self-healing workloads driven by the real kubectl 1.37 against a cluster
 from `kubelite up --nodes 2` (controller-manager included): Deployments
 (create, scale, rolling update never above replicas+maxSurge, rollout
-status/history/undo), a PodDisruptionBudget answering drain's eviction with 429, the cascade
+status/history/undo), a Job retried to its backoffLimit, a DaemonSet on every
+node, a PodDisruptionBudget answering drain's eviction with 429, the cascade
 modes of `kubectl delete`, and a namespace deletion that removes everything
 in it."""
 
@@ -153,6 +154,30 @@ def test_delete_cascade_modes(state: Path) -> None:
     run(state, "delete", "deployment", "fg", "--cascade=foreground", "--timeout=90s")
     assert not get(state, "replicasets", "-l", "app=fg")["items"]
     assert not [p for p in get(state, "pods", "-l", "app=fg")["items"] if not p["metadata"].get("deletionTimestamp")]
+
+
+def test_a_failing_job_is_retried_to_its_backoff_limit_and_a_good_one_completes(state: Path) -> None:
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "fails"},
+           "spec": {"backoffLimit": 1, "template": {"spec": {"restartPolicy": "Never", "containers": [
+               {"name": "main", "image": "python:3.11", "command": ["python3", "-c", "raise SystemExit(3)"]}]}}}}
+    run(state, "apply", "-f", "-", stdin=json.dumps(job))
+    run(state, "create", "job", "works", "--image=python:3.11", "--", "python3", "-c", "print('done')")
+    run(state, "wait", "--for=condition=Complete", "job/works", "--timeout=90s")
+    run(state, "wait", "--for=condition=Failed", "job/fails", "--timeout=120s")
+    failed = get(state, "job", "fails")
+    assert failed["status"]["failed"] == 2
+    assert any(c["reason"] == "BackoffLimitExceeded" for c in failed["status"]["conditions"])
+
+
+def test_a_daemonset_runs_on_every_node(state: Path) -> None:
+    ds = {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": {"name": "agent"},
+          "spec": {"selector": {"matchLabels": {"app": "agent"}}, "template": {
+              "metadata": {"labels": {"app": "agent"}},
+              "spec": {"containers": [{"name": "main", "image": "python:3.11", "command": SLEEP}]}}}}
+    run(state, "apply", "-f", "-", stdin=json.dumps(ds))
+    pods = wait_for(lambda: len(running_pods(state, "app=agent")) == 2 and running_pods(state, "app=agent"),
+                    what="a daemon pod per node")
+    assert sorted(p["spec"]["nodeName"] for p in pods) == ["node-1", "node-2"]
 
 
 def test_drain_respects_a_disruption_budget_with_429(state: Path) -> None:
