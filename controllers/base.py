@@ -166,6 +166,34 @@ def controller_of(obj: Obj) -> Obj | None:
     return None
 
 
+# The informer indexes controllers ask by: what an owner controls, the objects
+# nobody controls (candidates for adoption) in a namespace, and a namespace.
+BY_CONTROLLER = "controller-uid"
+ORPHANS = "orphans-by-namespace"
+BY_NAMESPACE = "namespace"
+
+
+def _controller_uid(obj: Obj) -> list[str]:
+    ref = controller_of(obj)
+    return [str(ref["uid"])] if ref is not None and ref.get("uid") else []
+
+
+def _orphan_namespace(obj: Obj) -> list[str]:
+    return [] if controller_of(obj) is not None else [(obj.get("metadata") or {}).get("namespace", "") or ""]
+
+
+def _namespace(obj: Obj) -> list[str]:
+    return [(obj.get("metadata") or {}).get("namespace", "") or ""]
+
+
+def indexed(informer: Any) -> Any:
+    """The informer, with the ownership and namespace indexes (registered once)."""
+    informer.add_index(BY_CONTROLLER, _controller_uid)
+    informer.add_index(ORPHANS, _orphan_namespace)
+    informer.add_index(BY_NAMESPACE, _namespace)
+    return informer
+
+
 class SharedInformers:
     """One informer per resource for the whole controller-manager (every
     controller registers handlers on the same watch-fed cache), as client-go's

@@ -23,7 +23,8 @@ from typing import Any
 from croniter import croniter
 
 from controllers.base import Key, WorkQueue, controller_of, key_of, owner_reference, run_workers
-from controllers.job import finished_condition, parse_time, rfc3339
+from controllers.job import finished_condition
+from controllers.pods import parse_time, rfc3339
 from kubelite.errors import AlreadyExists, Conflict, NotFound, StatusError
 from kubelite.events import EventRecorder
 

@@ -27,8 +27,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from controllers.base import Expectations, Key, WorkQueue, controller_of, key_of, owner_reference, run_workers
-from controllers.job import is_ready, parse_time
+from controllers.base import (
+    BY_CONTROLLER,
+    BY_NAMESPACE,
+    ORPHANS,
+    Expectations,
+    Key,
+    WorkQueue,
+    controller_of,
+    indexed,
+    key_of,
+    owner_reference,
+    run_workers,
+)
+from controllers.pods import is_ready, is_terminal, is_terminating, parse_time, ready_since
 from kubelite.api.labels import matches
 from kubelite.errors import AlreadyExists, Conflict, NotFound, StatusError
 from kubelite.events import EventRecorder
@@ -129,19 +141,10 @@ def should_run(ds: Obj, node: Obj, pod_spec: Obj | None = None) -> tuple[bool, b
     return True, True
 
 
-def is_deleting(pod: Obj) -> bool:
-    return bool((pod.get("metadata") or {}).get("deletionTimestamp"))
-
-
 def is_available(pod: Obj, min_ready_seconds: int, now: float) -> bool:
-    """Ready, and for minReadySeconds at least."""
-    if not is_ready(pod):
-        return False
-    if min_ready_seconds <= 0:
-        return True
-    since = next((parse_time(c.get("lastTransitionTime")) for c in (pod.get("status") or {}).get("conditions") or []
-                  if c.get("type") == "Ready"), None)
-    return since is not None and since + min_ready_seconds <= now
+    """Ready, and ready for minReadySeconds at least (a pod ready exactly that long counts)."""
+    since = ready_since(pod)
+    return is_ready(pod) and (min_ready_seconds <= 0 or (since is not None and since + min_ready_seconds <= now))
 
 
 def _keep_order(pod: Obj) -> tuple[int, float, str]:
@@ -169,8 +172,8 @@ class DaemonSetController:
     def __init__(self, client: Any, informers: Any, workers: int = 4,
                  clock: Callable[[], float] = time.time) -> None:
         self.client = client
-        self.sets = informers.informer("daemonsets")
-        self.pods = informers.informer("pods")
+        self.sets = indexed(informers.informer("daemonsets"))
+        self.pods = indexed(informers.informer("pods"))
         self.nodes = informers.informer("nodes")
         self.queue = WorkQueue()
         self.expectations = Expectations()
@@ -193,15 +196,15 @@ class DaemonSetController:
             key = (namespace, ref["name"])
             if kind == "ADDED":
                 self.expectations.created(key)
-            elif kind == "MODIFIED" and is_deleting(pod) and not is_deleting(old or {}):
+            elif kind == "MODIFIED" and is_terminating(pod) and not is_terminating(old or {}):
                 self.expectations.deleted(key)
-            elif kind == "DELETED" and not is_deleting(pod):
+            elif kind == "DELETED" and not is_terminating(pod):
                 self.expectations.deleted(key)
             self.queue.add(key)
             return
         if kind != "DELETED":  # an orphan: the DaemonSets that may adopt it
-            for ds in self.sets.values():
-                if key_of(ds)[0] == namespace and matches((ds.get("spec") or {}).get("selector"), meta.get("labels")):
+            for ds in self.sets.by_index(BY_NAMESPACE, namespace):
+                if matches((ds.get("spec") or {}).get("selector"), meta.get("labels")):
                     self.queue.add(key_of(ds))
 
     def _node_event(self, kind: str, node: Obj, old: Obj | None) -> None:
@@ -235,22 +238,17 @@ class DaemonSetController:
         await self._update_status(key, ds, fits, digest, now)
 
     def _pods_by_node(self, ds: Obj) -> dict[str, list[Obj]]:
-        namespace, uid = ds["metadata"].get("namespace", ""), ds["metadata"].get("uid")
         by_node: dict[str, list[Obj]] = {}
-        for pod in self.pods.values():
-            if (pod.get("metadata") or {}).get("namespace", "") == namespace and \
-                    (controller_of(pod) or {}).get("uid") == uid:
-                by_node.setdefault(target_node(pod), []).append(pod)
+        for pod in self.pods.by_index(BY_CONTROLLER, str(ds["metadata"].get("uid", ""))):
+            by_node.setdefault(target_node(pod), []).append(pod)
         return by_node
 
     async def _adopt_orphans(self, ds: Obj) -> None:
         namespace = ds["metadata"].get("namespace", "")
         selector = (ds.get("spec") or {}).get("selector")
-        for pod in self.pods.values():
+        for pod in self.pods.by_index(ORPHANS, namespace):
             meta = pod.get("metadata") or {}
-            if (meta.get("namespace", "") != namespace or controller_of(pod) is not None or is_deleting(pod)
-                    or not matches(selector, meta.get("labels"))
-                    or (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")):
+            if is_terminating(pod) or is_terminal(pod) or not matches(selector, meta.get("labels")):
                 continue
             refs = [*(meta.get("ownerReferences") or []), owner_reference(ds, "apps/v1", "DaemonSet")]
             try:
@@ -273,7 +271,7 @@ class DaemonSetController:
                 live = []
                 for pod in here:
                     phase = (pod.get("status") or {}).get("phase")
-                    if is_deleting(pod):
+                    if is_terminating(pod):
                         continue
                     if phase == "Failed":
                         if self._may_delete_failed(key, node, now):
@@ -289,10 +287,10 @@ class DaemonSetController:
                         live.append(pod)
                 delete += sorted(live, key=_keep_order)[1:]  # one per node: the oldest bound one stays
             else:
-                delete += [p for p in here if not is_deleting(p)]
+                delete += [p for p in here if not is_terminating(p)]
         for node, here in by_node.items():
             if node not in fits:  # pinned to a node that is gone (or to none): it can never run
-                delete += [p for p in here if not is_deleting(p)]
+                delete += [p for p in here if not is_terminating(p)]
         await self._delete(key, ds, delete, fits)
         await self._create(key, ds, create[:BURST], digest)
 
@@ -316,7 +314,7 @@ class DaemonSetController:
         replace: list[Obj] = []     # old pods that are not available anyway
         candidates: list[Obj] = []  # old available pods
         for _node, pods in sorted(self._pods_by_node(ds).items()):
-            live = [p for p in pods if not is_deleting(p)]
+            live = [p for p in pods if not is_terminating(p)]
             new = [p for p in live if (p["metadata"].get("labels") or {}).get(HASH_LABEL) == digest]
             old = [p for p in live if p not in new]
             if len(new) > 1 or len(old) > 1 or len(new) == len(old):
@@ -388,7 +386,7 @@ class DaemonSetController:
         by_node = self._pods_by_node(ds)
         desired = current = misscheduled = ready = available = updated = 0
         for node, (run, _) in fits.items():
-            here = sorted((p for p in by_node.get(node, []) if not is_deleting(p)), key=_keep_order)
+            here = sorted((p for p in by_node.get(node, []) if not is_terminating(p)), key=_keep_order)
             if not run:
                 misscheduled += 1 if here else 0
                 continue

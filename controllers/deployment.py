@@ -28,10 +28,21 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from controllers.base import Key, WorkQueue, controller_of, key_of, owner_reference, run_workers
+from controllers.base import (
+    BY_CONTROLLER,
+    BY_NAMESPACE,
+    ORPHANS,
+    Key,
+    WorkQueue,
+    controller_of,
+    indexed,
+    key_of,
+    owner_reference,
+    run_workers,
+)
+from controllers.pods import is_terminal, parse_time, rfc3339
 from kubelite.api.labels import matches
 from kubelite.errors import AlreadyExists, Conflict, NotFound
 from kubelite.events import EventRecorder
@@ -67,20 +78,6 @@ def _meta(obj: Obj) -> Obj:
 def _spec(obj: Obj) -> Obj:
     spec: Obj = obj.get("spec") or {}
     return spec
-
-
-def _now_text(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_time(text: str | None) -> float | None:
-    if not text:
-        return None
-    try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
 
 
 def without_hash(template: Obj | None) -> Obj:
@@ -184,7 +181,7 @@ def new_set_replicas(deploy: Obj, all_sets: list[Obj], new: Obj | None) -> int:
 
 def _age(rs: Obj) -> tuple[float, int, str]:
     """Oldest first: creation time, then revision, then name."""
-    return (_parse_time(_meta(rs).get("creationTimestamp")) or 0.0, revision_of(rs), _meta(rs).get("name", ""))
+    return (parse_time(_meta(rs).get("creationTimestamp")) or 0.0, revision_of(rs), _meta(rs).get("name", ""))
 
 
 def _round(value: float) -> int:
@@ -244,9 +241,9 @@ class DeploymentController:
     def __init__(self, client: Any, informers: Any, workers: int = 4,
                  clock: Callable[[], float] = time.time) -> None:
         self.client = client
-        self.deployments = informers.informer("deployments")
-        self.sets = informers.informer("replicasets")
-        self.pods = informers.informer("pods")
+        self.deployments = indexed(informers.informer("deployments"))
+        self.sets = indexed(informers.informer("replicasets"))
+        self.pods = indexed(informers.informer("pods"))
         self.queue = WorkQueue()
         self.events = EventRecorder(client, "deployment-controller")
         self.workers = workers
@@ -271,8 +268,8 @@ class DeploymentController:
             return {(namespace, ref["name"])} if deploy is not None and _meta(deploy).get("uid") == ref.get(
                 "uid") else set()
         labels = _meta(rs).get("labels") or {}
-        return {key_of(d) for d in self.deployments.values()
-                if key_of(d)[0] == namespace and _selector(d) is not None and matches(_selector(d), labels)}
+        return {key_of(d) for d in self.deployments.by_index(BY_NAMESPACE, namespace)
+                if _selector(d) is not None and matches(_selector(d), labels)}
 
     def _set_event(self, kind: str, rs: Obj, old: Obj | None) -> None:
         keys = self._deployments_of(rs)
@@ -344,10 +341,8 @@ class DeploymentController:
         namespace, uid = meta.get("namespace", "") or "", meta["uid"]
         selector, leaving = _selector(deploy), bool(meta.get("deletionTimestamp"))
         claimed: list[Obj] = []
-        for rs in self.sets.values():
+        for rs in [*self.sets.by_index(BY_CONTROLLER, uid), *self.sets.by_index(ORPHANS, namespace)]:
             rs_meta = _meta(rs)
-            if (rs_meta.get("namespace", "") or "") != namespace:
-                continue
             fits = matches(selector, rs_meta.get("labels") or {})
             ref = controller_of(rs)
             if ref is not None:
@@ -391,7 +386,7 @@ class DeploymentController:
         if current is not None and current.get("reason") == TIMED_OUT:
             return
         paused_noted = current is not None and current.get("reason") == PAUSED
-        now = _now_text(self.clock())
+        now = rfc3339(self.clock())
         if _spec(deploy).get("paused") and not paused_noted:
             set_condition(conditions, make_condition(PROGRESSING, "Unknown", PAUSED, "Deployment is paused", now))
         elif not _spec(deploy).get("paused") and paused_noted:
@@ -448,7 +443,7 @@ class DeploymentController:
         if progress_deadline(deploy) is not None and get_condition(conditions, PROGRESSING) is None:
             set_condition(conditions, make_condition(PROGRESSING, "True", "FoundNewReplicaSet",
                                                      f'Found new replica set "{_meta(new)["name"]}"',
-                                                     _now_text(self.clock())))
+                                                     rfc3339(self.clock())))
         return new, olds, deploy
 
     async def _set_revision(self, deploy: Obj, revision: int) -> Obj:
@@ -499,7 +494,7 @@ class DeploymentController:
                               f"Scaled up replica set {name} from 0 to {replicas}")
         if progress_deadline(deploy) is not None:
             set_condition(conditions, make_condition(PROGRESSING, "True", "NewReplicaSetCreated",
-                                                     f'Created new replica set "{name}"', _now_text(self.clock())))
+                                                     f'Created new replica set "{name}"', rfc3339(self.clock())))
         deploy = await self._set_revision(deploy, revision)
         return created, deploy
 
@@ -688,15 +683,8 @@ class DeploymentController:
         the pod cache, terminating ones included, finished ones not)?"""
         if sum(counted(rs, "replicas") for rs in olds) > 0:
             return True
-        namespace = _meta(deploy).get("namespace", "") or ""
-        uids = {_meta(rs).get("uid") for rs in olds}
-        for pod in self.pods.values():
-            if (_meta(pod).get("namespace", "") or "") != namespace:
-                continue
-            if (controller_of(pod) or {}).get("uid") in uids and \
-                    (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed"):
-                return True
-        return False
+        return any(not is_terminal(pod) for rs in olds
+                   for pod in self.pods.by_index(BY_CONTROLLER, str(_meta(rs).get("uid", ""))))
 
     async def _cleanup(self, deploy: Obj, olds: list[Obj]) -> None:
         """Keep at most revisionHistoryLimit old ReplicaSets: delete the
@@ -736,7 +724,7 @@ class DeploymentController:
         if collisions:
             status["collisionCount"] = collisions
         conds = copy.deepcopy(conditions)
-        now = _now_text(self.clock())
+        now = rfc3339(self.clock())
         if available >= desired_of(deploy) - max_unavailable(deploy):
             set_condition(conds, make_condition(AVAILABLE, "True", "MinimumReplicasAvailable",
                                                 "Deployment has minimum availability.", now))
@@ -760,7 +748,7 @@ class DeploymentController:
         subject = f'ReplicaSet "{_meta(new)["name"]}"' if new is not None else \
             f'Deployment "{_meta(deploy)["name"]}"'
         now_seconds = self.clock()
-        now = _now_text(now_seconds)
+        now = rfc3339(now_seconds)
         if deadline is not None and not done_before:
             if is_complete(deploy, status):
                 set_condition(conds, make_condition(PROGRESSING, "True", COMPLETE,
@@ -793,7 +781,7 @@ class DeploymentController:
             return False
         if current.get("reason") == TIMED_OUT:
             return True
-        since = _parse_time(current.get("lastUpdateTime"))
+        since = parse_time(current.get("lastUpdateTime"))
         return since is not None and since + deadline < now
 
     def _watch_deadline(self, deploy: Obj, status: Obj, deadline: int | None, now: float) -> None:
@@ -801,7 +789,7 @@ class DeploymentController:
         current = get_condition(status["conditions"], PROGRESSING)
         if deadline is None or current is None or current.get("reason") == TIMED_OUT or is_complete(deploy, status):
             return
-        since = _parse_time(current.get("lastUpdateTime"))
+        since = parse_time(current.get("lastUpdateTime"))
         if since is None:
             return
         self.queue.add_after(key_of(deploy), max(0.0, since + deadline - now) + 1.0)

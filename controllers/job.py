@@ -24,10 +24,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from controllers.base import Expectations, Key, WorkQueue, controller_of, key_of, owner_reference, run_workers
+from controllers.base import BY_CONTROLLER, Expectations, Key, WorkQueue, controller_of, indexed, key_of, run_workers
+from controllers.pods import is_active, is_ready, is_terminal, new_pod, parse_time, rfc3339
 from kubelite.errors import AlreadyExists, Conflict, NotFound, StatusError
 from kubelite.events import EventRecorder
 
@@ -44,47 +44,6 @@ DEADLINE_REASON = "DeadlineExceeded"
 DEADLINE_MESSAGE = "Job was active longer than specified deadline"
 COMPLETIONS_REASON = "CompletionsReached"
 COMPLETIONS_MESSAGE = "Reached expected number of succeeded pods"
-
-
-def rfc3339(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(text: str | None) -> float | None:
-    """Seconds since the epoch of an RFC 3339 time (UTC), None when absent or unreadable."""
-    if not text:
-        return None
-    try:
-        return datetime.strptime(text[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC).timestamp()
-    except ValueError:
-        return None
-
-
-def is_terminal(pod: Obj) -> bool:
-    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
-
-
-def is_active(pod: Obj) -> bool:
-    """Still to run or running, and not being deleted."""
-    return not is_terminal(pod) and not (pod.get("metadata") or {}).get("deletionTimestamp")
-
-
-def is_ready(pod: Obj) -> bool:
-    return any(c.get("type") == "Ready" and c.get("status") == "True"
-               for c in (pod.get("status") or {}).get("conditions") or [])
-
-
-def new_pod(owner: Obj, api_version: str, kind: str) -> Obj:
-    """A pod of the owner's template: named after the owner, in its namespace, controlled by it."""
-    template = copy.deepcopy((owner.get("spec") or {}).get("template") or {})
-    template_meta = template.get("metadata") or {}
-    owner_meta = owner["metadata"]
-    meta: Obj = {"generateName": f"{owner_meta['name']}-", "namespace": owner_meta.get("namespace", ""),
-                 "labels": dict(template_meta.get("labels") or {}),
-                 "ownerReferences": [owner_reference(owner, api_version, kind)]}
-    if template_meta.get("annotations"):
-        meta["annotations"] = dict(template_meta["annotations"])
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": template.get("spec") or {}}
 
 
 def least_valuable(pods: list[Obj], count: int) -> list[Obj]:
@@ -214,7 +173,7 @@ class JobController:
                  backoff_base: float = BACKOFF_BASE, backoff_max: float = BACKOFF_MAX) -> None:
         self.client = client
         self.jobs = informers.informer("jobs")
-        self.pods = informers.informer("pods")
+        self.pods = indexed(informers.informer("pods"))
         self.queue = WorkQueue()
         self.expectations = Expectations()
         self.workers = workers
@@ -243,9 +202,7 @@ class JobController:
         await run_workers("job", self.queue, self.sync, stop, self.workers)
 
     def _pods_of(self, job: Obj) -> list[Obj]:
-        namespace, uid = job["metadata"].get("namespace", ""), job["metadata"].get("uid")
-        return [p for p in self.pods.values() if (p.get("metadata") or {}).get("namespace", "") == namespace
-                and (controller_of(p) or {}).get("uid") == uid]
+        return self.pods.by_index(BY_CONTROLLER, str(job["metadata"].get("uid", "")))
 
     def _remember(self, key: Key, job: Obj) -> _Memory:
         memory = self._memory.get(key)

@@ -16,14 +16,34 @@ changed.
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
-from controllers.base import Expectations, Key, WorkQueue, controller_of, key_of, owner_reference, run_workers
+from controllers.base import (
+    BY_CONTROLLER,
+    BY_NAMESPACE,
+    ORPHANS,
+    Expectations,
+    Key,
+    WorkQueue,
+    controller_of,
+    indexed,
+    key_of,
+    owner_reference,
+    run_workers,
+)
+from controllers.pods import (
+    is_active,
+    is_available,
+    is_ready,
+    is_terminating,
+    new_pod,
+    parse_time,
+    ready_since,
+    rfc3339,
+)
 from kubelite.api.labels import matches
 from kubelite.errors import Conflict, NotFound, StatusError
 from kubelite.events import EventRecorder
@@ -37,63 +57,9 @@ REPLICA_FAILURE = "ReplicaFailure"
 
 
 # ------------------------------------------------------------------ pod facts
-def parse_time(text: str | None) -> float | None:
-    """An RFC 3339 timestamp as epoch seconds; None when absent or unreadable."""
-    if not text:
-        return None
-    try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
-
-
-def rfc3339(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _meta(obj: Obj) -> Obj:
     meta: Obj = obj.get("metadata") or {}
     return meta
-
-
-def is_terminating(obj: Obj) -> bool:
-    return bool(_meta(obj).get("deletionTimestamp"))
-
-
-def is_active(pod: Obj) -> bool:
-    """Counts towards a ReplicaSet's replicas: not finished and not being deleted."""
-    return (pod.get("status") or {}).get("phase") not in ("Succeeded", "Failed") and not is_terminating(pod)
-
-
-def _ready_condition(pod: Obj) -> Obj | None:
-    for condition in (pod.get("status") or {}).get("conditions") or []:
-        if condition.get("type") == "Ready":
-            return dict(condition)
-    return None
-
-
-def is_ready(pod: Obj) -> bool:
-    condition = _ready_condition(pod)
-    return condition is not None and condition.get("status") == "True"
-
-
-def ready_since(pod: Obj) -> float | None:
-    """When a ready pod turned Ready (its condition's lastTransitionTime)."""
-    condition = _ready_condition(pod)
-    if condition is None or condition.get("status") != "True":
-        return None
-    return parse_time(condition.get("lastTransitionTime"))
-
-
-def is_available(pod: Obj, min_ready_seconds: int, now: float) -> bool:
-    """Ready, and (with minReadySeconds) ready for longer than that."""
-    if not is_ready(pod):
-        return False
-    if min_ready_seconds <= 0:
-        return True
-    since = ready_since(pod)
-    return since is not None and since + min_ready_seconds < now
 
 
 def _restarts(pod: Obj) -> int:
@@ -141,20 +107,6 @@ def pods_to_delete(pods: list[Obj], count: int, related: list[Obj] | None = None
     return sorted(pods, key=lambda p: deletion_rank(p, crowding))[:max(0, count)]
 
 
-def new_pod(owner: Obj, api_version: str, kind: str) -> Obj:
-    """A pod from the owner's template, named after it and controlled by it."""
-    template = copy.deepcopy((owner.get("spec") or {}).get("template") or {})
-    template_meta = template.get("metadata") or {}
-    owner_meta = owner["metadata"]
-    meta: Obj = {"generateName": f"{owner_meta['name']}-", "namespace": owner_meta.get("namespace", ""),
-                 "labels": dict(template_meta.get("labels") or {}),
-                 "ownerReferences": [owner_reference(owner, api_version, kind)]}
-    for field in ("annotations", "finalizers"):
-        if template_meta.get(field):
-            meta[field] = copy.deepcopy(template_meta[field])
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": template.get("spec") or {}}
-
-
 def _has_labels(labels: dict[str, str], wanted: dict[str, str]) -> bool:
     return all(labels.get(k) == v for k, v in wanted.items())
 
@@ -166,8 +118,8 @@ class ReplicaSetController:
     def __init__(self, client: Any, informers: Any, workers: int = 4, clock: Callable[[], float] = time.time,
                  burst: int = BURST) -> None:
         self.client = client
-        self.pods = informers.informer("pods")
-        self.sets = informers.informer("replicasets")
+        self.pods = indexed(informers.informer("pods"))
+        self.sets = indexed(informers.informer("replicasets"))
         self.queue = WorkQueue()
         self.expectations = Expectations()
         self.events = EventRecorder(client, "replicaset-controller")
@@ -191,8 +143,8 @@ class ReplicaSetController:
         if not is_active(pod):
             return set()
         labels = _meta(pod).get("labels") or {}
-        return {key_of(rs) for rs in self.sets.values()
-                if key_of(rs)[0] == namespace and _selector(rs) and matches(_selector(rs), labels)}
+        return {key_of(rs) for rs in self.sets.by_index(BY_NAMESPACE, namespace)
+                if _selector(rs) and matches(_selector(rs), labels)}
 
     def _pod_event(self, kind: str, pod: Obj, old: Obj | None) -> None:
         ref = controller_of(pod)
@@ -246,9 +198,9 @@ class ReplicaSetController:
         namespace, uid = _meta(rs).get("namespace", "") or "", _meta(rs)["uid"]
         selector = _selector(rs)
         claimed: list[Obj] = []
-        for pod in self.pods.values():
+        for pod in [*self.pods.by_index(BY_CONTROLLER, uid), *self.pods.by_index(ORPHANS, namespace)]:
             meta = _meta(pod)
-            if (meta.get("namespace", "") or "") != namespace or not is_active(pod):
+            if not is_active(pod):
                 continue
             ref = controller_of(pod)
             fits = matches(selector, meta.get("labels") or {})
@@ -296,14 +248,11 @@ class ReplicaSetController:
     def _related_pods(self, rs: Obj) -> list[Obj]:
         """The active pods of every ReplicaSet sharing this one's controller
         (the Deployment's other revisions), or just its own."""
-        namespace = _meta(rs).get("namespace", "") or ""
         boss = controller_of(rs)
         uids = {_meta(rs)["uid"]}
         if boss is not None:
-            uids |= {_meta(s).get("uid") for s in self.sets.values()
-                     if key_of(s)[0] == namespace and (controller_of(s) or {}).get("uid") == boss.get("uid")}
-        return [p for p in self.pods.values() if (_meta(p).get("namespace", "") or "") == namespace
-                and is_active(p) and (controller_of(p) or {}).get("uid") in uids]
+            uids |= {_meta(s).get("uid") for s in self.sets.by_index(BY_CONTROLLER, str(boss.get("uid")))}
+        return [p for uid in uids for p in self.pods.by_index(BY_CONTROLLER, str(uid)) if is_active(p)]
 
     async def _create(self, key: Key, rs: Obj, count: int) -> None:
         """Create `count` pods in slow-start batches (1, 2, 4, ...), stopping at

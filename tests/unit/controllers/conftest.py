@@ -22,6 +22,7 @@ class FakeInformer:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], Obj] = {}
         self.handlers: list[Any] = []
+        self.index_funcs: dict[str, Any] = {}
         self._task = None
 
     def add_handler(self, handler: Any) -> None:
@@ -29,6 +30,13 @@ class FakeInformer:
 
     def get(self, namespace: str, name: str) -> Obj | None:
         return self.items.get((namespace, name))
+
+    def add_index(self, name: str, func: Any) -> None:
+        self.index_funcs[name] = func
+
+    def by_index(self, name: str, value: str) -> list[Obj]:
+        """Computed on demand: the real informer keeps these maps; a fake may scan."""
+        return [o for o in self.items.values() if value in self.index_funcs[name](o)]
 
     def values(self) -> list[Obj]:
         return list(self.items.values())

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from controllers.cronjob import SCHEDULED_AT, CronJobController, job_name, most_recent_time, next_time
-from controllers.job import rfc3339
+from controllers.pods import rfc3339
 
 Obj = dict[str, Any]
 NS = "default"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from controllers.daemonset import HASH_LABEL, DaemonSetController, target_node, template_hash
-from controllers.job import rfc3339
+from controllers.pods import rfc3339
 from scheduler.algorithm import schedule
 from scheduler.framework import NodeInfo, PodInfo
 

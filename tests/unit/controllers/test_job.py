@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from controllers.job import JobController, backoff_delay, rfc3339
+from controllers.job import JobController, backoff_delay
+from controllers.pods import rfc3339
 from kubelite.kinds.job import UID_LABEL
 
 Obj = dict[str, Any]

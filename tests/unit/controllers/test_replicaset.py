@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from controllers.replicaset import ReplicaSetController, new_pod, pods_to_delete
+from controllers.pods import new_pod
+from controllers.replicaset import ReplicaSetController, pods_to_delete
 from kubelite.errors import Forbidden
 
 Obj = dict[str, Any]
