@@ -16,12 +16,13 @@ from cli import (
     verbs_metadata,
     verbs_nodes,
     verbs_read,
+    verbs_workloads,
     verbs_write,
 )
 from cli.base import main
 
 __all__ = ["main", "verbs_auth", "verbs_config", "verbs_edit", "verbs_local", "verbs_metadata", "verbs_nodes",
-           "verbs_read", "verbs_write"]
+           "verbs_read", "verbs_workloads", "verbs_write"]
 
 if __name__ == "__main__":
     main()

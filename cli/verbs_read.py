@@ -1,5 +1,5 @@
 """The verbs that look: get (tables, -o incl. custom-columns, -l, -A, -w, --show-labels, --sort-by,
---no-headers), describe, logs, trace, api-resources, version and cluster-info."""
+--no-headers, `get all`), describe, logs, trace, api-resources, version and cluster-info."""
 
 from __future__ import annotations
 
@@ -83,8 +83,12 @@ def sort_by_option(fn: click.decorators.FC) -> click.decorators.FC:
 def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str | None, selector: str,
         field_selector: str, all_namespaces: bool, watch: bool, show_labels: bool, no_headers: bool,
         sort_by: str) -> None:
-    """Display one or many resources (several types: get pods,nodes)."""
+    """Display one or many resources (several types: get pods,nodes; every workload: get all)."""
+    asked, resource = resource, expand_categories(resource)
     if "," in resource:
+        if watch and asked != resource:
+            fail("error: watch is only supported on individual resources and resource collections, but "
+                 f"{len(resource.split(','))} resources were found")
         if names or watch or "/" in resource:
             fail("error: several resource types (pods,nodes) take no names and no --watch")
         _get_types(ctx, [r for r in resource.split(",") if r], output, selector, field_selector, all_namespaces,
@@ -132,6 +136,23 @@ def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str |
                     line, widths = watch_row(info, obj, output, all_namespaces, show_labels, no_headers, widths)
                     click.echo(line)
     run_api(ctx, body)
+
+
+def expand_categories(resource: str) -> str:
+    """`all` (kubectl's category of workloads) in a list of types, as the kinds
+    in it, ordered as kubectl's discovery orders them: the core group first,
+    then by group, then by resource name (pods, deployments.apps, replicasets.apps, cronjobs.batch, jobs.batch)."""
+    types = resource.split(",")
+    if "all" not in types:
+        return resource
+    kinds = sorted(api.in_category("all"), key=lambda k: (k.group != "", k.group, k.resource))
+    expanded: list[str] = []
+    for name in types:
+        for one in ([k.resource if not k.group else f"{k.resource}.{k.group}" for k in kinds] if name == "all"
+                    else [name]):
+            if one not in expanded:
+                expanded.append(one)
+    return ",".join(expanded)
 
 
 def table_widths(rows: list[list[str]], header: list[str], no_headers: bool) -> list[int]:

@@ -2,7 +2,8 @@
 was applied), create (-f, namespace, role, rolebinding, clusterrole,
 clusterrolebinding), run (one pod, one container), patch (strategic, merge or
 JSON patch), all with --dry-run=client|server and -o, and delete
-(names, -f, -l, --all, --grace-period, --wait)."""
+(names, -f, -l, --all, --grace-period, --wait, --cascade). The workload
+creators (create deployment, job, ...) are in cli/verbs_workloads.py."""
 
 from __future__ import annotations
 
@@ -343,6 +344,24 @@ async def wait_deleted(client: ApiClient, info: api.ResourceInfo, name: str, nam
     return True
 
 
+CASCADE_POLICIES = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}
+_GO_TRUE = ("1", "t", "T", "true", "TRUE", "True")
+_GO_FALSE = ("0", "f", "F", "false", "FALSE", "False")
+
+
+def cascade_policy(value: str) -> tuple[str, str]:
+    """kubectl delete's --cascade as the propagation policy to send, and the
+    deprecation warning a boolean value earns ("" if none): true is
+    background, false is orphan. ValueError (kubectl's words) for anything else."""
+    if value in CASCADE_POLICIES:
+        return CASCADE_POLICIES[value], ""
+    if value in _GO_TRUE + _GO_FALSE:
+        instead = "background" if value in _GO_TRUE else "orphan"
+        return (CASCADE_POLICIES[instead], f"warning: --cascade={value} is deprecated (boolean value) and can be "
+                                           f"replaced with --cascade={instead}.")
+    raise ValueError(f'invalid cascade value ({value}). Must be "background", "foreground", or "orphan"')
+
+
 @main.command()
 @click.argument("resource", required=False)
 @click.argument("names", nargs=-1)
@@ -356,12 +375,21 @@ async def wait_deleted(client: ApiClient, info: api.ResourceInfo, name: str, nam
               help="Wait until the objects are gone (kubectl's --wait=false is --no-wait).")
 @click.option("--timeout", default="0s", help="How long to wait (0s: long enough for the grace period).")
 @click.option("--ignore-not-found", is_flag=True)
+@click.option("--cascade", default="background", is_flag=False, flag_value="background", show_default=True,
+              help='"background", "foreground" or "orphan": what happens to the dependents (the pods of a '
+                   "ReplicaSet); foreground waits for them to go first.")
 @namespace_option
 @click.pass_context
 def delete(ctx: click.Context, resource: str | None, names: tuple[str, ...], filenames: tuple[str, ...],
            selector: str, all_: bool, all_namespaces: bool, grace_period: int | None, now: bool, wait: bool,
-           timeout: str, ignore_not_found: bool) -> None:
+           timeout: str, ignore_not_found: bool, cascade: str) -> None:
     """Delete resources by file names, by resource and names, or by label selector."""
+    try:
+        propagation, warning = cascade_policy(cascade)
+    except ValueError as err:
+        fail(f"error: {err}")
+    if warning:
+        click.echo(warning, err=True)
     grace = 1 if now and grace_period is None else grace_period
     wait_for = parse_duration(timeout) or float((grace if grace is not None else 30) + 60)
     targets: list[tuple[str, str, str | None]] = []
@@ -395,7 +423,8 @@ def delete(ctx: click.Context, resource: str | None, names: tuple[str, ...], fil
         for res, name, ns in todo:
             info = api.resource_by_name(res)
             try:
-                await client.delete(info.resource, name, ns or namespace, grace_period_seconds=grace)
+                await client.delete(info.resource, name, ns or namespace, grace_period_seconds=grace,
+                                    propagation_policy=propagation)
             except NotFound:
                 if ignore_not_found:
                     continue
