@@ -17,6 +17,14 @@ from kubelite.errors import Invalid
 
 
 async def run(request: Request, services: Any) -> None:
+    await _run(request, services)
+    # a subresource with a view (a Scale) answers with it, whichever way the verb ended (a no-op included)
+    sub = request.info.subresource(request.subresource) if request.subresource else None
+    if sub is not None and sub.view is not None and isinstance(request.result, dict):
+        request.result = sub.view(request.result)
+
+
+async def _run(request: Request, services: Any) -> None:
     store, info, opts = services.store, request.info, request.options
     verb = request.verb
     if verb == "get":  # also pods/log: the pod, which the log relay then reads from its node
@@ -77,9 +85,6 @@ async def run(request: Request, services: Any) -> None:
         request.result = written.obj
     elif verb == "delete":
         request.result = await _delete(request, services)
-    sub = info.subresource(request.subresource) if request.subresource else None
-    if sub is not None and sub.view is not None and isinstance(request.result, dict):
-        request.result = sub.view(request.result)
 
 
 def _subresource_act(request: Request) -> Any:

@@ -47,6 +47,11 @@ def _validate(ds: apps.DaemonSet) -> list[FieldError]:
     if strategy is not None and strategy.rollingUpdate is not None:
         causes += int_or_percent("spec.updateStrategy.rollingUpdate.maxUnavailable",
                                  strategy.rollingUpdate.maxUnavailable)
+        surge = strategy.rollingUpdate.maxSurge
+        if surge not in (None, 0, "0%"):
+            # the daemonset controller replaces a node's pod only after the old one is gone
+            causes.append(FieldError("spec.updateStrategy.rollingUpdate.maxSurge", "FieldValueNotSupported",
+                                     f"Unsupported value: {surge!r}: kubelite's daemonset controller supports only 0"))
     return causes
 
 

@@ -81,8 +81,8 @@ def _validate(d: apps.Deployment) -> list[FieldError]:
     if rolling is not None:
         causes += int_or_percent("spec.strategy.rollingUpdate.maxSurge", rolling.maxSurge)
         causes += int_or_percent("spec.strategy.rollingUpdate.maxUnavailable", rolling.maxUnavailable)
-        if scaled(rolling.maxSurge, 100, True) == 0 and scaled(rolling.maxUnavailable, 100, False) == 0 \
-                and not causes:
+        if not causes and scaled(rolling.maxSurge, 100, True) == 0 \
+                and scaled(rolling.maxUnavailable, 100, False) == 0:
             causes.append(invalid("spec.strategy.rollingUpdate.maxUnavailable", rolling.maxUnavailable,
                                   "may not be 0 when `maxSurge` is 0"))
     if spec.progressDeadlineSeconds is not None and spec.progressDeadlineSeconds <= (spec.minReadySeconds or 0):

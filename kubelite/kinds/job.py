@@ -62,6 +62,10 @@ def validate_job_spec(spec: batch.JobSpec, root: str, generated: bool) -> list[F
               *workload.non_negative(f"{root}.completions", spec.completions),
               *workload.non_negative(f"{root}.backoffLimit", spec.backoffLimit),
               *workload.non_negative(f"{root}.ttlSecondsAfterFinished", spec.ttlSecondsAfterFinished)]
+    if spec.completionMode not in (None, "NonIndexed"):
+        # the job controller runs NonIndexed jobs only: refused, never accepted and ignored
+        causes.append(FieldError(f"{root}.completionMode", "FieldValueNotSupported",
+                                 f'Unsupported value: "{spec.completionMode}": supported values: "NonIndexed"'))
     if spec.activeDeadlineSeconds is not None and spec.activeDeadlineSeconds <= 0:
         causes.append(invalid(f"{root}.activeDeadlineSeconds", spec.activeDeadlineSeconds,
                               "must be greater than 0"))

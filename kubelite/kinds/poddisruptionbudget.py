@@ -8,7 +8,7 @@ import copy
 from typing import Any
 
 from kubelite.api import policy
-from kubelite.api.errors import FieldError
+from kubelite.api.errors import FieldError, not_supported
 from kubelite.api.kind import Kind, Strategy, now_rfc3339, status_subresource
 from kubelite.api.labels import matches
 from kubelite.api.printers import AGE, NAME, Column, Printer, created_age, name_of
@@ -18,9 +18,14 @@ from kubelite.kinds.deployment import int_or_percent
 Obj = dict[str, Any]
 
 
+POLICIES = ["AlwaysAllow", "IfHealthyBudget"]
+
+
 def _validate(pdb: policy.PodDisruptionBudget) -> list[FieldError]:
     spec = pdb.spec
-    causes = [*int_or_percent("spec.minAvailable", spec.minAvailable),
+    causes = [*([not_supported("spec.unhealthyPodEvictionPolicy", spec.unhealthyPodEvictionPolicy, POLICIES)]
+                if spec.unhealthyPodEvictionPolicy not in (None, *POLICIES) else []),
+              *int_or_percent("spec.minAvailable", spec.minAvailable),
               *int_or_percent("spec.maxUnavailable", spec.maxUnavailable)]
     if spec.minAvailable is not None and spec.maxUnavailable is not None:
         causes.append(FieldError("spec", "FieldValueInvalid",
@@ -42,6 +47,12 @@ def grant_eviction(budgets: list[Obj], pod: Obj) -> Obj | None:
     budget = copy.deepcopy(covering[0])
     status = budget.get("status") or {}
     name = budget["metadata"]["name"]
+    if _running_unready(pod):
+        # spec.unhealthyPodEvictionPolicy: an unready pod disrupts nothing that is healthy
+        policy = (budget.get("spec") or {}).get("unhealthyPodEvictionPolicy") or "IfHealthyBudget"
+        if policy == "AlwaysAllow" or int(status.get("currentHealthy") or 0) >= int(status.get("desiredHealthy")
+                                                                                     or 0):
+            return None
     if (status.get("observedGeneration") or 0) < (budget["metadata"].get("generation") or 1):
         raise TooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.", causes=[
             {"reason": "DisruptionBudget", "message": f"The disruption budget {name} is still being processed by "
@@ -56,6 +67,12 @@ def grant_eviction(budgets: list[Obj], pod: Obj) -> Obj | None:
     status.setdefault("disruptedPods", {})[pod["metadata"]["name"]] = now_rfc3339()
     budget["status"] = status
     return budget
+
+
+def _running_unready(pod: Obj) -> bool:
+    status = pod.get("status") or {}
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+    return status.get("phase") == "Running" and not ready
 
 
 def _shown(value: Any) -> str:

@@ -91,6 +91,8 @@ def test_a_deployment_scales_rolls_out_and_rolls_back(state: Path) -> None:
     assert 'deployment "web" successfully rolled out' in out
     assert len(running_pods(state, "app=web")) == 3
     assert run(state, "scale", "deployment/web", "--replicas=5").stdout.strip() == "deployment.apps/web scaled"
+    # a scale that changes nothing still answers with a Scale (kubectl decodes it as one)
+    assert run(state, "scale", "deployment/web", "--replicas=5").stdout.strip() == "deployment.apps/web scaled"
     wait_for(lambda: len(running_pods(state, "app=web")) == 5, what="5 running pods")
 
     # a rolling update, watched: never more than replicas + maxSurge pods at once (terminating pods
