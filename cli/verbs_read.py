@@ -115,6 +115,8 @@ def get(ctx: click.Context, resource: str, names: tuple[str, ...], output: str |
                               no_headers=no_headers), nl=not (output or "").startswith("jsonpath="))
             header, rows = rows_for(info, items, output, all_namespaces, show_labels)
             widths = table_widths(rows, header, no_headers)
+        elif not watch and output in ("json", "yaml"):
+            click.echo(render(info, [], output, all_namespaces))  # kubectl: an empty List, nothing on stderr
         elif not watch:
             where = f" in {namespace} namespace" if info.namespaced and not all_namespaces else ""
             click.echo(f"No resources found{where}.", err=True)

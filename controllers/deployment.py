@@ -22,10 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import hashlib
-import json
 import logging
-import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -43,196 +40,51 @@ from controllers.base import (
     run_workers,
 )
 from controllers.pods import is_terminal, parse_time, rfc3339
+from controllers.rollout import (
+    AVAILABLE,
+    COMPLETE,
+    DESIRED,
+    HASH_LABEL,
+    MAX_REPLICAS,
+    NOT_COPIED,
+    PAUSED,
+    PROGRESSING,
+    REPLICA_FAILURE,
+    RESUMED,
+    REVISION,
+    REVISION_HISTORY,
+    REVISION_HISTORY_CHARS,
+    TIMED_OUT,
+    age_key,
+    claim_selector,
+    counted,
+    desired_of,
+    get_condition,
+    is_complete,
+    is_rolling,
+    made_progress,
+    make_condition,
+    max_surge,
+    max_unavailable,
+    meta_of,
+    new_set_replicas,
+    progress_deadline,
+    remove_condition,
+    replicas_of,
+    revision_of,
+    round_half,
+    set_condition,
+    spec_of,
+    template_hash,
+    usable,
+    without_hash,
+)
 from kubelite.api.labels import matches
 from kubelite.errors import AlreadyExists, Conflict, NotFound
 from kubelite.events import EventRecorder
-from kubelite.kinds.deployment import scaled
 
 log = logging.getLogger(__name__)
 Obj = dict[str, Any]
-
-HASH_LABEL = "pod-template-hash"
-REVISION = "deployment.kubernetes.io/revision"
-REVISION_HISTORY = "deployment.kubernetes.io/revision-history"
-DESIRED = "deployment.kubernetes.io/desired-replicas"
-MAX_REPLICAS = "deployment.kubernetes.io/max-replicas"
-LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-# deployment annotations that are not copied onto its ReplicaSets
-NOT_COPIED = frozenset({LAST_APPLIED, REVISION, REVISION_HISTORY, DESIRED, MAX_REPLICAS,
-                        "deprecated.deployment.rollback.to"})
-REVISION_HISTORY_CHARS = 2000
-NO_DEADLINE = 2**31 - 1  # progressDeadlineSeconds meaning "never"
-
-AVAILABLE, PROGRESSING, REPLICA_FAILURE = "Available", "Progressing", "ReplicaFailure"
-COMPLETE = "NewReplicaSetAvailable"
-TIMED_OUT = "ProgressDeadlineExceeded"
-PAUSED, RESUMED = "DeploymentPaused", "DeploymentResumed"
-
-
-# ------------------------------------------------------------------ helpers
-def _meta(obj: Obj) -> Obj:
-    meta: Obj = obj.get("metadata") or {}
-    return meta
-
-
-def _spec(obj: Obj) -> Obj:
-    spec: Obj = obj.get("spec") or {}
-    return spec
-
-
-def without_hash(template: Obj | None) -> Obj:
-    """The template without its pod-template-hash label."""
-    clean = copy.deepcopy(template or {})
-    meta = clean.get("metadata")
-    if isinstance(meta, dict) and isinstance(meta.get("labels"), dict):
-        meta["labels"].pop(HASH_LABEL, None)
-        if not meta["labels"]:
-            del meta["labels"]
-    return clean
-
-
-def template_hash(template: Obj | None, collision_count: int = 0) -> str:
-    """A short stable hash of the template (sorted-key JSON, sha256); a
-    collision count, when there was one, is mixed in to get another name."""
-    text = json.dumps(without_hash(template), sort_keys=True, separators=(",", ":"))
-    if collision_count:
-        text += f"#{collision_count}"
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
-
-
-def revision_of(obj: Obj) -> int:
-    try:
-        return int((_meta(obj).get("annotations") or {}).get(REVISION, "0") or 0)
-    except ValueError:
-        return 0
-
-
-def replicas_of(rs: Obj | None) -> int:
-    """spec.replicas of a ReplicaSet (0 for none)."""
-    return int(_spec(rs).get("replicas", 1) or 0) if rs is not None else 0
-
-
-def counted(rs: Obj | None, field: str) -> int:
-    """A number from a ReplicaSet's status."""
-    return int((rs.get("status") or {}).get(field) or 0) if rs is not None else 0
-
-
-def usable(rs: Obj | None) -> int:
-    """A ReplicaSet's available pods that it keeps: a status not yet caught up
-    with a scale-down counts no more than spec.replicas."""
-    return min(counted(rs, "availableReplicas"), replicas_of(rs))
-
-
-def desired_of(deploy: Obj) -> int:
-    value = _spec(deploy).get("replicas", 1)
-    return int(value if value is not None else 1)
-
-
-def is_rolling(deploy: Obj) -> bool:
-    return ((_spec(deploy).get("strategy") or {}).get("type") or "RollingUpdate") == "RollingUpdate"
-
-
-def surge_and_unavailable(deploy: Obj) -> tuple[int, int]:
-    """maxSurge (rounded up) and maxUnavailable (rounded down) as pod counts;
-    when both come to 0, one pod may be unavailable."""
-    rolling = (_spec(deploy).get("strategy") or {}).get("rollingUpdate") or {}
-    replicas = desired_of(deploy)
-    surge = scaled(rolling.get("maxSurge", "25%"), replicas, True)
-    unavailable = scaled(rolling.get("maxUnavailable", "25%"), replicas, False)
-    if surge == 0 and unavailable == 0:
-        unavailable = 1
-    return surge, unavailable
-
-
-def max_surge(deploy: Obj) -> int:
-    return surge_and_unavailable(deploy)[0] if is_rolling(deploy) else 0
-
-
-def max_unavailable(deploy: Obj) -> int:
-    replicas = desired_of(deploy)
-    if not is_rolling(deploy) or replicas == 0:
-        return 0
-    return min(surge_and_unavailable(deploy)[1], replicas)
-
-
-def progress_deadline(deploy: Obj) -> int | None:
-    """Seconds a rollout may go without progress; None: no deadline."""
-    value = _spec(deploy).get("progressDeadlineSeconds", 600)
-    return None if value is None or int(value) >= NO_DEADLINE else int(value)
-
-
-def new_set_replicas(deploy: Obj, all_sets: list[Obj], new: Obj | None) -> int:
-    """How many replicas the new ReplicaSet may have now: RollingUpdate grows
-    it by whatever room maxSurge leaves, Recreate sets it to the full count.
-    A ReplicaSet counts as many pods as it should have or, while it has not
-    yet shed the ones it was scaled down from, as it still has."""
-    replicas = desired_of(deploy)
-    if not is_rolling(deploy):
-        return replicas
-    surge = scaled(((_spec(deploy).get("strategy") or {}).get("rollingUpdate") or {}).get("maxSurge", "25%"),
-                   replicas, True)
-    current = sum(max(replicas_of(rs), counted(rs, "replicas")) for rs in all_sets)
-    have = replicas_of(new)
-    room = replicas + surge - current
-    if room <= 0:
-        return have
-    return have + max(0, min(room, replicas - have))
-
-
-def _age(rs: Obj) -> tuple[float, int, str]:
-    """Oldest first: creation time, then revision, then name."""
-    return (parse_time(_meta(rs).get("creationTimestamp")) or 0.0, revision_of(rs), _meta(rs).get("name", ""))
-
-
-def _round(value: float) -> int:
-    """Half away from zero, as Go's math.Round (Python's round() goes to even)."""
-    return math.floor(value + 0.5) if value >= 0 else -math.floor(-value + 0.5)
-
-
-# ---------------------------------------------------------------- conditions
-def get_condition(conditions: list[Obj], kind: str) -> Obj | None:
-    return next((c for c in conditions if c.get("type") == kind), None)
-
-
-def remove_condition(conditions: list[Obj], kind: str) -> None:
-    conditions[:] = [c for c in conditions if c.get("type") != kind]
-
-
-def set_condition(conditions: list[Obj], condition: Obj) -> None:
-    """Put `condition` in place of its type's, unless that one already has
-    the same status and reason; the transition time stays while the status does."""
-    current = get_condition(conditions, condition["type"])
-    if current is not None and current.get("status") == condition["status"] and \
-            current.get("reason") == condition["reason"]:
-        return
-    if current is not None and current.get("status") == condition["status"]:
-        condition = {**condition, "lastTransitionTime": current.get("lastTransitionTime")}
-    remove_condition(conditions, condition["type"])
-    conditions.append(condition)
-
-
-def make_condition(kind: str, status: str, reason: str, message: str, now: str) -> Obj:
-    return {"type": kind, "status": status, "lastUpdateTime": now, "lastTransitionTime": now, "reason": reason,
-            "message": message}
-
-
-def is_complete(deploy: Obj, status: Obj) -> bool:
-    """Every replica updated and available, no old ones, and this generation seen."""
-    replicas = desired_of(deploy)
-    return (int(status.get("updatedReplicas") or 0) == replicas and int(status.get("replicas") or 0) == replicas
-            and int(status.get("availableReplicas") or 0) == replicas
-            and int(status.get("observedGeneration") or 0) >= int(_meta(deploy).get("generation") or 0))
-
-
-def made_progress(old: Obj, new: Obj) -> bool:
-    """More updated, ready or available replicas, or fewer old ones, than last written."""
-    def num(status: Obj, field: str) -> int:
-        return int(status.get(field) or 0)
-    return (num(new, "updatedReplicas") > num(old, "updatedReplicas")
-            or num(new, "replicas") - num(new, "updatedReplicas") < num(old, "replicas") - num(old, "updatedReplicas")
-            or num(new, "readyReplicas") > num(old, "readyReplicas")
-            or num(new, "availableReplicas") > num(old, "availableReplicas"))
-
 
 # ---------------------------------------------------------------- controller
 class DeploymentController:
@@ -259,17 +111,17 @@ class DeploymentController:
     def _deployments_of(self, rs: Obj) -> set[Key]:
         """The Deployment controlling the ReplicaSet, or for an orphan every
         Deployment in its namespace whose selector matches it."""
-        namespace = _meta(rs).get("namespace", "") or ""
+        namespace = meta_of(rs).get("namespace", "") or ""
         ref = controller_of(rs)
         if ref is not None:
             if ref.get("kind") != "Deployment":
                 return set()
             deploy = self.deployments.get(namespace, ref["name"])
-            return {(namespace, ref["name"])} if deploy is not None and _meta(deploy).get("uid") == ref.get(
+            return {(namespace, ref["name"])} if deploy is not None and meta_of(deploy).get("uid") == ref.get(
                 "uid") else set()
-        labels = _meta(rs).get("labels") or {}
+        labels = meta_of(rs).get("labels") or {}
         return {key_of(d) for d in self.deployments.by_index(BY_NAMESPACE, namespace)
-                if _selector(d) is not None and matches(_selector(d), labels)}
+                if claim_selector(d) is not None and matches(claim_selector(d), labels)}
 
     def _set_event(self, kind: str, rs: Obj, old: Obj | None) -> None:
         keys = self._deployments_of(rs)
@@ -285,8 +137,8 @@ class DeploymentController:
         ref = controller_of(pod)
         if ref is None or ref.get("kind") != "ReplicaSet":
             return
-        rs = self.sets.get(_meta(pod).get("namespace", "") or "", ref["name"])
-        if rs is None or _meta(rs).get("uid") != ref.get("uid"):
+        rs = self.sets.get(meta_of(pod).get("namespace", "") or "", ref["name"])
+        if rs is None or meta_of(rs).get("uid") != ref.get("uid"):
             return
         for key in self._deployments_of(rs):
             deploy = self.deployments.get(*key)
@@ -304,20 +156,20 @@ class DeploymentController:
         if cached is None:
             return
         deploy = copy.deepcopy(cached)
-        if _selector(deploy) is None:
+        if claim_selector(deploy) is None:
             await self._selecting_everything(deploy)
             return
         sets = await self._claim(deploy)
         conditions = copy.deepcopy((deploy.get("status") or {}).get("conditions") or [])
-        if _meta(deploy).get("deletionTimestamp"):
+        if meta_of(deploy).get("deletionTimestamp"):
             new, olds = self._split(deploy, sets)
             await self._write_status(deploy, self.calculate_status(deploy, new, olds, conditions))
             return
         self._note_pause(deploy, conditions)
         new, olds, deploy = await self._sync_revision(deploy, sets, conditions)
-        if _spec(deploy).get("paused") or self._scaling_event(deploy, new, olds):
+        if spec_of(deploy).get("paused") or self._scaling_event(deploy, new, olds):
             new, olds = await self._scale(deploy, new, olds)
-            if _spec(deploy).get("paused"):
+            if spec_of(deploy).get("paused"):
                 await self._cleanup(deploy, olds)
             await self._write_status(deploy, self.calculate_status(deploy, new, olds, conditions))
             return
@@ -330,19 +182,19 @@ class DeploymentController:
         self.events.event(deploy, "Warning", "SelectingAll",
                           "This deployment is selecting all pods. A non-empty selector is required.")
         status = dict(deploy.get("status") or {})
-        generation = int(_meta(deploy).get("generation") or 1)
+        generation = int(meta_of(deploy).get("generation") or 1)
         if int(status.get("observedGeneration") or 0) < generation:
             await self._write_status(deploy, {**status, "observedGeneration": generation})
 
     async def _claim(self, deploy: Obj) -> list[Obj]:
         """The ReplicaSets the Deployment controls after adopting matching
         orphans and releasing owned ones that no longer match."""
-        meta = _meta(deploy)
+        meta = meta_of(deploy)
         namespace, uid = meta.get("namespace", "") or "", meta["uid"]
-        selector, leaving = _selector(deploy), bool(meta.get("deletionTimestamp"))
+        selector, leaving = claim_selector(deploy), bool(meta.get("deletionTimestamp"))
         claimed: list[Obj] = []
         for rs in [*self.sets.by_index(BY_CONTROLLER, uid), *self.sets.by_index(ORPHANS, namespace)]:
-            rs_meta = _meta(rs)
+            rs_meta = meta_of(rs)
             fits = matches(selector, rs_meta.get("labels") or {})
             ref = controller_of(rs)
             if ref is not None:
@@ -361,7 +213,7 @@ class DeploymentController:
         return claimed
 
     async def _set_owners(self, rs: Obj, refs: list[Obj]) -> Obj | None:
-        meta = _meta(rs)
+        meta = meta_of(rs)
         try:
             result: Obj = await self.client.patch("replicasets", meta["name"], {"metadata": {
                 "ownerReferences": refs or None, "resourceVersion": meta.get("resourceVersion")}},
@@ -372,8 +224,8 @@ class DeploymentController:
 
     def _split(self, deploy: Obj, sets: list[Obj]) -> tuple[Obj | None, list[Obj]]:
         """The new ReplicaSet (the oldest whose template is the Deployment's) and the others."""
-        template = without_hash(_spec(deploy).get("template"))
-        new = next((rs for rs in sorted(sets, key=_age) if without_hash(_spec(rs).get("template")) == template),
+        template = without_hash(spec_of(deploy).get("template"))
+        new = next((rs for rs in sorted(sets, key=age_key) if without_hash(spec_of(rs).get("template")) == template),
                    None)
         return new, [rs for rs in sets if rs is not new]
 
@@ -387,9 +239,9 @@ class DeploymentController:
             return
         paused_noted = current is not None and current.get("reason") == PAUSED
         now = rfc3339(self.clock())
-        if _spec(deploy).get("paused") and not paused_noted:
+        if spec_of(deploy).get("paused") and not paused_noted:
             set_condition(conditions, make_condition(PROGRESSING, "Unknown", PAUSED, "Deployment is paused", now))
-        elif not _spec(deploy).get("paused") and paused_noted:
+        elif not spec_of(deploy).get("paused") and paused_noted:
             set_condition(conditions, make_condition(PROGRESSING, "Unknown", RESUMED, "Deployment is resumed", now))
 
     # --------------------------------------------------------------- revisions
@@ -398,7 +250,7 @@ class DeploymentController:
         Deployment's own, the revision (keeping the ones it had before in the
         revision history), and for a new one the replica annotations."""
         changed = False
-        for name, value in (_meta(deploy).get("annotations") or {}).items():
+        for name, value in (meta_of(deploy).get("annotations") or {}).items():
             if name not in NOT_COPIED and annotations.get(name) != value:
                 annotations[name] = value
                 changed = True
@@ -431,27 +283,27 @@ class DeploymentController:
         if new is None:
             return None, olds, deploy
         revision = max((revision_of(rs) for rs in olds), default=0) + 1
-        annotations = dict(_meta(new).get("annotations") or {})
-        min_ready = int(_spec(deploy).get("minReadySeconds") or 0)
+        annotations = dict(meta_of(new).get("annotations") or {})
+        min_ready = int(spec_of(deploy).get("minReadySeconds") or 0)
         if self._annotate_new(deploy, annotations, revision, exists=True) or \
-                int(_spec(new).get("minReadySeconds") or 0) != min_ready:
+                int(spec_of(new).get("minReadySeconds") or 0) != min_ready:
             updated = copy.deepcopy(new)
             updated["metadata"]["annotations"] = annotations
             updated["spec"]["minReadySeconds"] = min_ready
-            new = await self.client.update("replicasets", updated, _meta(new).get("namespace", "") or "")
+            new = await self.client.update("replicasets", updated, meta_of(new).get("namespace", "") or "")
         deploy = await self._set_revision(deploy, revision_of(new))
         if progress_deadline(deploy) is not None and get_condition(conditions, PROGRESSING) is None:
             set_condition(conditions, make_condition(PROGRESSING, "True", "FoundNewReplicaSet",
-                                                     f'Found new replica set "{_meta(new)["name"]}"',
+                                                     f'Found new replica set "{meta_of(new)["name"]}"',
                                                      rfc3339(self.clock())))
         return new, olds, deploy
 
     async def _set_revision(self, deploy: Obj, revision: int) -> Obj:
-        if revision <= 0 or (_meta(deploy).get("annotations") or {}).get(REVISION) == str(revision):
+        if revision <= 0 or (meta_of(deploy).get("annotations") or {}).get(REVISION) == str(revision):
             return deploy
         try:
-            patched: Obj = await self.client.patch("deployments", _meta(deploy)["name"], {
-                "metadata": {"annotations": {REVISION: str(revision)}}}, _meta(deploy).get("namespace", "") or "")
+            patched: Obj = await self.client.patch("deployments", meta_of(deploy)["name"], {
+                "metadata": {"annotations": {REVISION: str(revision)}}}, meta_of(deploy).get("namespace", "") or "")
             return patched
         except NotFound:
             return deploy
@@ -459,7 +311,7 @@ class DeploymentController:
     async def _create_new(self, deploy: Obj, olds: list[Obj], conditions: list[Obj]) -> tuple[Obj, Obj]:
         """Create the new ReplicaSet (or find that it already exists, not yet
         in the cache); a name taken by something else bumps collisionCount."""
-        spec, meta = _spec(deploy), _meta(deploy)
+        spec, meta = spec_of(deploy), meta_of(deploy)
         namespace = meta.get("namespace", "") or ""
         collisions = int((deploy.get("status") or {}).get("collisionCount") or 0)
         digest = template_hash(spec.get("template"), collisions)
@@ -483,7 +335,7 @@ class DeploymentController:
         except AlreadyExists:
             existing: Obj = await self.client.get("replicasets", name, namespace)
             if (controller_of(existing) or {}).get("uid") == meta["uid"] and \
-                    without_hash(_spec(existing).get("template")) == without_hash(spec.get("template")):
+                    without_hash(spec_of(existing).get("template")) == without_hash(spec.get("template")):
                 return existing, deploy  # ours: the cache had not shown it yet
             status = {**(deploy.get("status") or {}), "collisionCount": collisions + 1}
             await self.client.update_status("deployments", {**deploy, "status": status}, namespace)
@@ -502,7 +354,7 @@ class DeploymentController:
     async def _scale_set(self, deploy: Obj, rs: Obj, replicas: int) -> Obj:
         """Set a ReplicaSet's replicas and its desired/max-replicas annotations."""
         want = desired_of(deploy)
-        annotations = dict(_meta(rs).get("annotations") or {})
+        annotations = dict(meta_of(rs).get("annotations") or {})
         marks = {DESIRED: str(want), MAX_REPLICAS: str(want + max_surge(deploy))}
         before = replicas_of(rs)
         if before == replicas and all(annotations.get(k) == v for k, v in marks.items()):
@@ -510,11 +362,11 @@ class DeploymentController:
         updated = copy.deepcopy(rs)
         updated["metadata"]["annotations"] = {**annotations, **marks}
         updated.setdefault("spec", {})["replicas"] = replicas
-        result: Obj = await self.client.update("replicasets", updated, _meta(rs).get("namespace", "") or "")
+        result: Obj = await self.client.update("replicasets", updated, meta_of(rs).get("namespace", "") or "")
         if before != replicas:
             direction = "up" if replicas > before else "down"
             self.events.event(deploy, "Normal", "ScalingReplicaSet",
-                              f"Scaled {direction} replica set {_meta(rs)['name']} from {before} to {replicas}")
+                              f"Scaled {direction} replica set {meta_of(rs)['name']} from {before} to {replicas}")
         return result
 
     def _scaling_event(self, deploy: Obj, new: Obj | None, olds: list[Obj]) -> bool:
@@ -523,7 +375,7 @@ class DeploymentController:
             if rs is None or replicas_of(rs) == 0:
                 continue
             try:
-                desired = int((_meta(rs).get("annotations") or {})[DESIRED])
+                desired = int((meta_of(rs).get("annotations") or {})[DESIRED])
             except (KeyError, ValueError):
                 continue
             if desired != desired_of(deploy):
@@ -534,41 +386,41 @@ class DeploymentController:
         """Bring the ReplicaSets to the Deployment's size without rolling out:
         the one active (or latest) ReplicaSet takes it all; mid-rollout the
         difference is shared out in proportion to their sizes."""
-        sets = {_meta(rs)["name"]: rs for rs in [new, *olds] if rs is not None}
+        sets = {meta_of(rs)["name"]: rs for rs in [new, *olds] if rs is not None}
 
         def result() -> tuple[Obj | None, list[Obj]]:
-            fresh_new = sets[_meta(new)["name"]] if new is not None else None
-            return fresh_new, [sets[_meta(rs)["name"]] for rs in olds]
+            fresh_new = sets[meta_of(new)["name"]] if new is not None else None
+            return fresh_new, [sets[meta_of(rs)["name"]] for rs in olds]
 
         replicas = desired_of(deploy)
         active = [rs for rs in [new, *olds] if rs is not None and replicas_of(rs) > 0]
         if len(active) <= 1:
-            target = active[0] if active else (new if new is not None else max(olds, key=_age, default=None))
+            target = active[0] if active else (new if new is not None else max(olds, key=age_key, default=None))
             if target is not None and replicas_of(target) != replicas:
-                sets[_meta(target)["name"]] = await self._scale_set(deploy, target, replicas)
+                sets[meta_of(target)["name"]] = await self._scale_set(deploy, target, replicas)
             return result()
         if self._saturated(deploy, new):
             for rs in active:
                 if rs is not new:
-                    sets[_meta(rs)["name"]] = await self._scale_set(deploy, rs, 0)
+                    sets[meta_of(rs)["name"]] = await self._scale_set(deploy, rs, 0)
             return result()
         if not is_rolling(deploy):
             return result()
         allowed = replicas + max_surge(deploy) if replicas > 0 else 0
         to_add = allowed - sum(replicas_of(rs) for rs in active)
-        order = sorted(active, key=_age, reverse=to_add > 0)  # newer first when growing, older when shrinking
+        order = sorted(active, key=age_key, reverse=to_add > 0)  # newer first when growing, older when shrinking
         order.sort(key=lambda rs: -replicas_of(rs))           # then the largest first (a stable sort)
         sizes: dict[str, int] = {}
         added = 0
         for rs in order:
             share = self._proportion(deploy, rs, to_add, added)
-            sizes[_meta(rs)["name"]] = replicas_of(rs) + share
+            sizes[meta_of(rs)["name"]] = replicas_of(rs) + share
             added += share
         if to_add != 0:  # what rounding left over goes to the largest
-            first = _meta(order[0])["name"]
+            first = meta_of(order[0])["name"]
             sizes[first] = max(0, sizes[first] + to_add - added)
         for rs in order:
-            sets[_meta(rs)["name"]] = await self._scale_set(deploy, rs, sizes[_meta(rs)["name"]])
+            sets[meta_of(rs)["name"]] = await self._scale_set(deploy, rs, sizes[meta_of(rs)["name"]])
         return result()
 
     def _proportion(self, deploy: Obj, rs: Obj, to_add: int, added: int) -> int:
@@ -578,13 +430,13 @@ class DeploymentController:
             share = -replicas_of(rs)
         else:
             try:
-                annotated = int((_meta(rs).get("annotations") or {})[MAX_REPLICAS])
+                annotated = int((meta_of(rs).get("annotations") or {})[MAX_REPLICAS])
             except (KeyError, ValueError):
                 annotated = int((deploy.get("status") or {}).get("replicas") or 0)
             if annotated <= 0:
                 return 0
             target = replicas_of(rs) * (desired_of(deploy) + max_surge(deploy)) / annotated
-            share = _round(target) - replicas_of(rs)
+            share = round_half(target) - replicas_of(rs)
         left = to_add - added
         return min(share, left) if to_add > 0 else max(share, left)
 
@@ -592,7 +444,7 @@ class DeploymentController:
         if rs is None:
             return False
         try:
-            desired = int((_meta(rs).get("annotations") or {})[DESIRED])
+            desired = int((meta_of(rs).get("annotations") or {})[DESIRED])
         except (KeyError, ValueError):
             return False
         replicas = desired_of(deploy)
@@ -633,32 +485,32 @@ class DeploymentController:
         room = replicas_of(new) + old_total - minimum - new_unavailable
         if room <= 0:
             return False, olds
-        by_name = {_meta(rs)["name"]: rs for rs in olds}
-        oldest_first = sorted(olds, key=_age)
+        by_name = {meta_of(rs)["name"]: rs for rs in olds}
+        oldest_first = sorted(olds, key=age_key)
         cut_total = 0
         for rs in oldest_first:  # unhealthy pods first
             if cut_total >= room:
                 break
-            rs = by_name[_meta(rs)["name"]]
+            rs = by_name[meta_of(rs)["name"]]
             unhealthy = replicas_of(rs) - usable(rs)
             if replicas_of(rs) == 0 or unhealthy <= 0:
                 continue
             cut = min(room - cut_total, unhealthy)
-            by_name[_meta(rs)["name"]] = await self._scale_set(deploy, rs, replicas_of(rs) - cut)
+            by_name[meta_of(rs)["name"]] = await self._scale_set(deploy, rs, replicas_of(rs) - cut)
             cut_total += cut
-        available = usable(new) + sum(usable(by_name[_meta(rs)["name"]]) for rs in olds)
+        available = usable(new) + sum(usable(by_name[meta_of(rs)["name"]]) for rs in olds)
         budget = available - minimum
         spent = 0
         for rs in oldest_first:
             if spent >= budget:
                 break
-            rs = by_name[_meta(rs)["name"]]
+            rs = by_name[meta_of(rs)["name"]]
             if replicas_of(rs) == 0:
                 continue
             cut = min(replicas_of(rs), budget - spent)
-            by_name[_meta(rs)["name"]] = await self._scale_set(deploy, rs, replicas_of(rs) - cut)
+            by_name[meta_of(rs)["name"]] = await self._scale_set(deploy, rs, replicas_of(rs) - cut)
             spent += cut
-        return cut_total + max(0, spent) > 0, [by_name[_meta(rs)["name"]] for rs in olds]
+        return cut_total + max(0, spent) > 0, [by_name[meta_of(rs)["name"]] for rs in olds]
 
     async def _recreate(self, deploy: Obj, new: Obj | None, olds: list[Obj], conditions: list[Obj]) -> None:
         """Recreate: every old ReplicaSet to 0; once their pods are gone,
@@ -684,25 +536,25 @@ class DeploymentController:
         if sum(counted(rs, "replicas") for rs in olds) > 0:
             return True
         return any(not is_terminal(pod) for rs in olds
-                   for pod in self.pods.by_index(BY_CONTROLLER, str(_meta(rs).get("uid", ""))))
+                   for pod in self.pods.by_index(BY_CONTROLLER, str(meta_of(rs).get("uid", ""))))
 
     async def _cleanup(self, deploy: Obj, olds: list[Obj]) -> None:
         """Keep at most revisionHistoryLimit old ReplicaSets: delete the
         lowest revisions among those with nothing left to do."""
-        limit = _spec(deploy).get("revisionHistoryLimit", 10)
+        limit = spec_of(deploy).get("revisionHistoryLimit", 10)
         if limit is None:
             return
-        alive = [rs for rs in olds if not _meta(rs).get("deletionTimestamp")]
+        alive = [rs for rs in olds if not meta_of(rs).get("deletionTimestamp")]
         surplus = len(alive) - int(limit)
         if surplus <= 0:
             return
-        for rs in sorted(alive, key=lambda s: (revision_of(s), _age(s)))[:surplus]:
+        for rs in sorted(alive, key=lambda s: (revision_of(s), age_key(s)))[:surplus]:
             busy = counted(rs, "replicas") or replicas_of(rs) or \
-                int(_meta(rs).get("generation") or 0) > counted(rs, "observedGeneration")
+                int(meta_of(rs).get("generation") or 0) > counted(rs, "observedGeneration")
             if busy:
                 continue
             try:
-                await self.client.delete("replicasets", _meta(rs)["name"], _meta(rs).get("namespace", "") or "")
+                await self.client.delete("replicasets", meta_of(rs)["name"], meta_of(rs).get("namespace", "") or "")
             except NotFound:
                 pass
 
@@ -713,7 +565,7 @@ class DeploymentController:
         sets = [rs for rs in [new, *olds] if rs is not None]
         available = sum(counted(rs, "availableReplicas") for rs in sets)
         status: Obj = {
-            "observedGeneration": int(_meta(deploy).get("generation") or 1),
+            "observedGeneration": int(meta_of(deploy).get("generation") or 1),
             "replicas": sum(counted(rs, "replicas") for rs in sets),
             "updatedReplicas": counted(new, "replicas"),
             "readyReplicas": sum(counted(rs, "readyReplicas") for rs in sets),
@@ -745,8 +597,8 @@ class DeploymentController:
         current = get_condition(conds, PROGRESSING)
         done_before = current is not None and current.get("reason") == COMPLETE and \
             status["replicas"] == status["updatedReplicas"]
-        subject = f'ReplicaSet "{_meta(new)["name"]}"' if new is not None else \
-            f'Deployment "{_meta(deploy)["name"]}"'
+        subject = f'ReplicaSet "{meta_of(new)["name"]}"' if new is not None else \
+            f'Deployment "{meta_of(deploy)["name"]}"'
         now_seconds = self.clock()
         now = rfc3339(now_seconds)
         if deadline is not None and not done_before:
@@ -799,16 +651,8 @@ class DeploymentController:
             return
         try:
             await self.client.update_status("deployments", {**deploy, "status": status},
-                                            _meta(deploy).get("namespace", "") or "")
+                                            meta_of(deploy).get("namespace", "") or "")
         except Conflict:
             self.queue.add(key_of(deploy))  # a newer version is on its way through the informer
         except NotFound:
             pass
-
-
-def _selector(obj: Obj) -> Obj | None:
-    selector = _spec(obj).get("selector")
-    if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
-        return None
-    return selector
-

@@ -308,6 +308,10 @@ def test_tls_mistakes_read_like_kubectl(state: Path, tmp_path: Path) -> None:
 def test_empty_list_says_no_resources_found(state: Path) -> None:
     result = kubelite("get", "pods", "-n", "kube-public", state=state)
     assert result.stderr.strip() == "No resources found in kube-public namespace."
+    # as kubectl: -o json|yaml of nothing is an empty List on stdout, and no message
+    listed = kubelite("get", "pods", "-n", "kube-public", "-o", "json", state=state)
+    assert json.loads(listed.stdout) == {"apiVersion": "v1", "kind": "List", "items": [],
+                                         "metadata": {"resourceVersion": ""}} and listed.stderr == ""
 
 
 def test_down_stops_every_process_and_up_again_keeps_the_data(state: Path) -> None:
