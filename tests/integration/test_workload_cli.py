@@ -75,6 +75,9 @@ def state(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     try:
         out = kubelite("up", "--state-dir", str(directory), "--nodes", "2")
         assert "kubelite is up" in out.stdout
+        # made first, so that its first firing (at most a minute away) overlaps the other tests
+        kubelite("create", "cronjob", "minutely", "--image=python:3.11", "--schedule=*/1 * * * *", "--",
+                 "python3", "-c", "print('fired')", state=directory)
         yield directory
     finally:
         kubelite("down", "--state-dir", str(directory), check=False)
@@ -220,3 +223,25 @@ def test_delete_cascade_modes(state: Path) -> None:
     warned = kubelite("delete", "deployment", "nope", "--cascade=false", "--ignore-not-found", state=state)
     assert warned.stderr == ("warning: --cascade=false is deprecated (boolean value) and can be replaced with "
                              "--cascade=orphan.\n")
+
+
+def test_a_cronjob_fires_on_schedule_and_its_job_completes(state: Path) -> None:
+    def finished_job() -> dict[str, Any] | None:
+        for job in get(state, "jobs")["items"]:
+            owners = job["metadata"].get("ownerReferences") or []
+            if any(o["kind"] == "CronJob" and o["name"] == "minutely" for o in owners):
+                conditions = {c["type"]: c["status"] for c in job.get("status", {}).get("conditions") or []}
+                if conditions.get("Complete") == "True":
+                    return job
+        return None
+    job = wait_for(finished_job, timeout=150, what="a Job of cronjob/minutely to complete")
+    assert job["metadata"]["name"].startswith("minutely-")
+    # the Job's name carries its scheduled time in minutes, as the CronJob controller names them
+    scheduled = int(job["metadata"]["name"].removeprefix("minutely-")) * 60
+    assert time.time() - 300 < scheduled <= time.time()
+    status = wait_for(lambda: (lambda s: s if s.get("lastSuccessfulTime") else None)(
+        get(state, "cronjob", "minutely").get("status", {})), what="lastSuccessfulTime on the CronJob")
+    assert status["lastScheduleTime"] <= status["lastSuccessfulTime"]
+    pod = get(state, "pods", "-l", f"job-name={job['metadata']['name']}")["items"][0]
+    assert kubelite("logs", pod["metadata"]["name"], state=state).stdout == "fired\n"
+    kubelite("delete", "cronjob", "minutely", state=state)

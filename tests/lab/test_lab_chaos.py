@@ -183,6 +183,46 @@ def test_killing_a_node_agent_makes_its_node_not_ready_and_evicts_its_pods(confi
     asyncio.run(scenario())
 
 
+def test_a_deployment_heals_itself_when_a_node_container_is_killed(config: Path) -> None:
+    """Seed's promise in real containers: the node agent holding a Deployment's
+    pods is SIGKILLed; the node goes NotReady, its pods are evicted, and the
+    ReplicaSet brings the Deployment back to all replicas available elsewhere."""
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "healer"},
+                  "spec": {"replicas": 4, "selector": {"matchLabels": {"app": "healer"}},
+                           "template": {"metadata": {"labels": {"app": "healer"}},
+                                        "spec": pod("x")["spec"]}}}
+
+    async def available(client: ApiClient, avoid: str = "", timeout: float = 120) -> list[dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        while True:
+            status = (await client.get("deployments", "healer", "default")).get("status", {})
+            pods = [p for p in (await client.list("pods", "default", label_selector="app=healer"))["items"]
+                    if p.get("status", {}).get("phase") == "Running"]
+            if status.get("availableReplicas") == 4 and len(pods) == 4 and all(
+                    p["spec"].get("nodeName") != avoid for p in pods):
+                return pods
+            assert time.monotonic() < deadline, f"deployment status {status}, {len(pods)} running pods"
+            await asyncio.sleep(1)
+
+    async def scenario() -> None:
+        async with client_for(config) as client:
+            await client.create("deployments", deployment, "default")
+            pods = await available(client)
+            nodes = [p["spec"]["nodeName"] for p in pods]
+            victim = max(set(nodes), key=nodes.count)
+            docker("kill", lab.container(victim))
+            try:
+                healed = await available(client, avoid=victim, timeout=150)
+                assert {p["metadata"]["name"] for p in healed}.isdisjoint(
+                    p["metadata"]["name"] for p in pods if p["spec"]["nodeName"] == victim)
+            finally:
+                docker("start", lab.container(victim))
+                lab.wait_healthy((victim,), timeout=60)
+                await client.delete("deployments", "healer", "default")
+
+    asyncio.run(scenario())
+
+
 async def create_retrying(client: ApiClient, obj: dict[str, Any], attempts: int = 5) -> None:
     """As any Kubernetes client: a write whose answer was lost (503, timeout)
     is sent again; AlreadyExists then means the first one was applied."""
